@@ -1,0 +1,272 @@
+"""The assessment: every result plus the provenance that makes it reproducible.
+
+``assess`` is the one entry point that validates the inputs at the boundary, runs the
+analyzers whose needs are met, and returns an ``Assessment``. ``Assessment.save`` writes
+``assessment.json`` (validated against the packaged JSON Schema); ``Assessment.load`` reads
+it back into the same objects.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from rai._exceptions import ConfigError, DataContractError, UnsupportedError
+from rai._io import frame_sha256
+from rai._model import ModelAdapter
+from rai._provenance import Provenance
+from rai._serialize import Result, to_jsonable
+from rai._spec import DatasetSpec, ValidatedData
+from rai.results import AnalyzerNote, Results
+
+__all__ = ["Assessment", "ModelInfo", "assess", "SCHEMA_VERSION", "PREDICTION_COLUMN", "SCORE_COLUMN"]
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = "1.0"
+#: Column names used when the predictions come from a model rather than from the data.
+PREDICTION_COLUMN = "rai_prediction"
+SCORE_COLUMN = "rai_score"
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelInfo(Result):
+    """What is known about the assessed model (nothing but its outputs in predictions-only mode)."""
+
+    kind: str
+    source: str | None
+    sha256: str | None
+    feature_names: list[str] | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Assessment(Result):
+    """Results of the analyzers on one dataset, with the data contract and provenance."""
+
+    schema_version: str
+    spec: DatasetSpec
+    task: str | None
+    features: dict[str, str]
+    n_rows: int
+    n_reference_rows: int | None
+    model: ModelInfo | None
+    results: Results
+    provenance: Provenance
+    model_card: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, allow_nan=False)
+
+    def save(self, path: str | Path) -> Path:
+        """Write ``assessment.json`` (to ``path``, or inside it when it is a folder)."""
+        from rai._schema import validate_assessment_dict
+
+        path = Path(path)
+        if path.is_dir():
+            path = path / "assessment.json"
+        data = self.to_dict()
+        validate_assessment_dict(data)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> Assessment:
+        """Read and validate an ``assessment.json``."""
+        from rai._schema import validate_assessment_dict
+
+        path = Path(path)
+        if not path.is_file():
+            raise ConfigError(f"assessment file {str(path)!r} does not exist.")
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{str(path)!r} is not valid JSON: {exc}") from exc
+        if not isinstance(data, dict):
+            raise ConfigError(f"{str(path)!r} must hold a JSON object; got {type(data).__name__}.")
+        validate_assessment_dict(data)
+        return cls.from_dict(data)
+
+
+def _as_adapter(model: Any) -> ModelAdapter | None:
+    if model is None or isinstance(model, ModelAdapter):
+        return model
+    return ModelAdapter.from_estimator(model)
+
+
+def _add_model_outputs(frame: pd.DataFrame, spec: DatasetSpec, adapter: ModelAdapter) -> tuple[pd.DataFrame, DatasetSpec]:
+    """Predictions (and scores for binary classifiers) from the model, as new columns."""
+    features = [c for c in frame.columns if c not in set(spec.non_feature_columns)]
+    X = adapter.inputs(frame, features)
+    frame = frame.copy()
+    frame[PREDICTION_COLUMN] = adapter.predict(X)
+    changes: dict[str, Any] = {"prediction": PREDICTION_COLUMN}
+    classes = adapter.classes
+    if spec.score is None and adapter.has_proba and classes is not None and len(classes) == 2:
+        positive = spec.positive_label
+        if positive is None:
+            probe = spec.validate(frame) if spec.target else None
+            positive = probe.positive_label if probe is not None else classes[-1]
+        idx = [i for i, c in enumerate(classes) if c == positive or str(c) == str(positive)]
+        column = idx[0] if idx else len(classes) - 1
+        frame[SCORE_COLUMN] = adapter.predict_proba(X)[:, column]
+        changes["score"] = SCORE_COLUMN
+    exclude = tuple(spec.exclude)
+    return frame, spec.replace(**changes, exclude=exclude)
+
+
+def assess(
+    data: pd.DataFrame,
+    *,
+    spec: DatasetSpec,
+    reference: pd.DataFrame | None = None,
+    model: Any = None,
+    analyzers: list[Any] | None = None,
+    seed: int = 0,
+    options: dict[str, dict[str, Any]] | None = None,
+    model_card: dict[str, Any] | None = None,
+    provenance: dict[str, Any] | None = None,
+    on_step: Callable[[str], None] | None = None,
+) -> Assessment:
+    """Validate the inputs, run the analyzers and return an ``Assessment``.
+
+    Parameters
+    ----------
+    data:
+        The table to assess (test data, or a production batch).
+    spec:
+        The data contract (which column is the target, prediction, score, sensitive feature).
+    reference:
+        The training / reference data for drift and quality, optional.
+    model:
+        A fitted estimator or ``ModelAdapter``, optional. Used for predictions when the data has
+        no prediction column, and by the explanations analyzer.
+    analyzers:
+        The analyzers to run; default ``rai.analyzers.default_analyzers(options=options)``.
+    seed:
+        Seed of every random step (bootstrap, sampling), recorded in the provenance.
+    options:
+        Per-analyzer keyword parameters, e.g. ``{"fairness": {"min_group_size": 50}}``.
+    model_card:
+        Descriptive fields for the model card (owners, license, intended use, ...).
+    provenance:
+        Extra provenance fields from the caller (file hashes and sources of data, model, config).
+    on_step:
+        Called with the name of each analyzer before it runs (progress display).
+    """
+    from rai.analyzers import default_analyzers
+
+    adapter = _as_adapter(model)
+    if adapter is not None and spec.prediction is None and spec.target is not None:
+        data, spec = _add_model_outputs(data, spec, adapter)
+        if reference is not None:
+            reference, _ = _add_model_outputs(reference, spec.replace(prediction=None, score=None), adapter)
+    if reference is not None:
+        ref_spec = spec
+        # the reference may lack labels and outputs (e.g. raw training features)
+        ref_spec = spec.replace(
+            target=spec.target if spec.target in reference.columns else None,
+            prediction=spec.prediction if spec.prediction in reference.columns else None,
+            score=spec.score if spec.score in reference.columns else None,
+            task=spec.task,
+        )
+        ref_valid = ref_spec.validate(reference, name="reference")
+        cur_valid = spec.validate(data, name="data")
+        _check_pair(ref_valid, cur_valid)
+        cur_valid = dataclasses.replace(cur_valid, feature_types=dict(ref_valid.feature_types), features=ref_valid.features)
+    else:
+        ref_valid = None
+        cur_valid = spec.validate(data, name="data")
+
+    if analyzers is None:
+        analyzers = default_analyzers(options=options, model=adapter, seed=seed)
+
+    slots: dict[str, Any] = {}
+    notes: list[AnalyzerNote] = []
+    for analyzer in analyzers:
+        name = analyzer.name
+        reason = _unmet_need(analyzer, cur_valid, ref_valid, adapter)
+        if reason:
+            notes.append(AnalyzerNote(analyzer=name, level="skipped", message=reason))
+            log.info("skipping %s: %s", name, reason)
+            continue
+        if on_step is not None:
+            on_step(name)
+        try:
+            if ref_valid is not None:
+                analyzer.fit(ref_valid)
+            result = analyzer.compute(cur_valid)
+        except UnsupportedError as exc:
+            notes.append(AnalyzerNote(analyzer=name, level="unsupported", message=str(exc)))
+            log.warning("%s could not run: %s", name, exc)
+            continue
+        if isinstance(result, tuple):  # an analyzer may return (result, notes)
+            result, extra = result
+            notes.extend(extra)
+        slots[name] = to_jsonable(result) if name in ("errors", "explanations") and dataclasses.is_dataclass(result) and _slot_is_dict(name) else result
+
+    prov_fields = dict(provenance or {})
+    prov_fields.setdefault("data_sha256", frame_sha256(data))
+    if reference is not None:
+        prov_fields.setdefault("reference_sha256", frame_sha256(reference))
+    if adapter is not None:
+        prov_fields.setdefault("model_sha256", adapter.sha256)
+        prov_fields.setdefault("model_source", adapter.source)
+    prov_fields["seed"] = seed
+
+    model_info = None
+    if adapter is not None:
+        model_info = ModelInfo(
+            kind=adapter.kind,
+            source=adapter.source,
+            sha256=adapter.sha256,
+            feature_names=list(adapter.feature_names) if adapter.feature_names is not None else None,
+        )
+    elif spec.prediction is not None:
+        model_info = ModelInfo(kind="predictions only", source=None, sha256=None, feature_names=None)
+
+    return Assessment(
+        schema_version=SCHEMA_VERSION,
+        spec=spec,
+        task=cur_valid.task,
+        features=dict(cur_valid.feature_types),
+        n_rows=cur_valid.n_rows,
+        n_reference_rows=None if ref_valid is None else ref_valid.n_rows,
+        model=model_info,
+        results=Results(**slots, notes=notes),
+        provenance=Provenance.collect(**prov_fields),
+        model_card=dict(model_card or {}),
+    )
+
+
+def _slot_is_dict(name: str) -> bool:
+    import typing
+
+    hint = typing.get_type_hints(Results)[name]
+    return dict in [typing.get_origin(a) for a in typing.get_args(hint)]
+
+
+def _check_pair(ref: ValidatedData, cur: ValidatedData) -> None:
+    from rai._spec import _check_compatible
+
+    _check_compatible(ref, cur)
+
+
+def _unmet_need(analyzer: Any, data: ValidatedData, reference: ValidatedData | None, model: ModelAdapter | None) -> str | None:
+    if analyzer.needs_target and (not data.has_target or not data.has_prediction):
+        return "needs a target column and a prediction column (or a model)"
+    if analyzer.needs_reference and reference is None:
+        return "needs a reference table (--reference)"
+    if analyzer.needs_model and model is None:
+        return "needs a model (--model)"
+    if getattr(analyzer, "needs_sensitive", False) and not data.spec.sensitive:
+        return "needs at least one sensitive feature (--sensitive)"
+    return None
+
+

@@ -1,0 +1,156 @@
+"""``rai.yaml``: one file that the API, the CLI, the scheduler and CI all read.
+
+The file is read with ``yaml.safe_load`` from an explicit path into a frozen ``Config``.
+Paths inside it are relative to the file's folder. Sections owned by other parts of the
+toolkit (``gate``, ``monitor``, ``report``) are kept as plain mappings and validated by them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from rai._exceptions import ConfigError
+from rai._spec import DatasetSpec
+
+__all__ = ["Config", "load_config", "DEFAULT_CONFIG_NAMES"]
+
+DEFAULT_CONFIG_NAMES = ("rai.yaml", "rai.yml")
+
+_DATA_KEYS = {
+    "path", "reference", "target", "prediction", "score", "sensitive", "numeric", "categorical",
+    "id", "timestamp", "exclude", "task", "positive_label", "labels", "labels_id",
+}
+_TOP_KEYS = {"version", "data", "model", "seed", "analyzers", "model_card", "gate", "monitor", "report", "output"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    """A parsed ``rai.yaml``."""
+
+    spec: DatasetSpec = DatasetSpec()
+    data_path: Path | None = None
+    reference_path: Path | None = None
+    model_path: Path | None = None
+    trust_model: bool = False
+    seed: int = 0
+    analyzers: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    enabled: list[str] | None = None
+    model_card: dict[str, Any] = dataclasses.field(default_factory=dict)
+    gate: dict[str, Any] = dataclasses.field(default_factory=dict)
+    monitor: dict[str, Any] = dataclasses.field(default_factory=dict)
+    report: dict[str, Any] = dataclasses.field(default_factory=dict)
+    output: Path | None = None
+    source: Path | None = None
+    sha256: str | None = None
+
+    def update(self, **changes: Any) -> Config:
+        """A copy with some fields changed."""
+        return dataclasses.replace(self, **changes)
+
+
+def _mapping(value: Any, where: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where} must be a mapping; got {type(value).__name__} ({value!r}).")
+    return value
+
+
+def _str_list(value: Any, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return tuple(v.strip() for v in value.split(",") if v.strip())
+    if isinstance(value, list) and all(isinstance(v, (str, int)) for v in value):
+        return tuple(str(v) for v in value)
+    raise ConfigError(f"{where} must be a list of column names; got {value!r}.")
+
+
+def load_config(path: str | Path) -> Config:
+    """Read ``rai.yaml`` from an explicit path.
+
+    Raises
+    ------
+    ConfigError
+        When the file is missing (naming the path tried), is not YAML, or has unknown keys.
+    """
+    import yaml
+
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file {str(path)!r} does not exist (tried {str(path.resolve())!r}).")
+    raw = path.read_bytes()
+    try:
+        doc = yaml.safe_load(raw.decode("utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{str(path)!r} is not valid YAML: {exc}") from exc
+    doc = _mapping(doc, f"{path}")
+    unknown = sorted(set(doc) - _TOP_KEYS)
+    if unknown:
+        raise ConfigError(f"{path}: unknown top-level key(s) {unknown}; expected some of {sorted(_TOP_KEYS)}.")
+    version = doc.get("version", 1)
+    if version != 1:
+        raise ConfigError(f"{path}: version must be 1; got {version!r}.")
+    base = path.parent
+
+    def rel(value: Any, where: str) -> Path | None:
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise ConfigError(f"{path}: {where} must be a file path; got {value!r}.")
+        p = Path(value)
+        return p if p.is_absolute() else base / p
+
+    data = _mapping(doc.get("data"), f"{path}: data")
+    unknown = sorted(set(data) - _DATA_KEYS)
+    if unknown:
+        raise ConfigError(f"{path}: unknown key(s) under data: {unknown}; expected some of {sorted(_DATA_KEYS)}.")
+    task = data.get("task")
+    if task not in (None, "binary", "multiclass", "regression"):
+        raise ConfigError(f"{path}: data.task must be binary, multiclass or regression; got {task!r}.")
+    spec = DatasetSpec(
+        target=data.get("target"),
+        prediction=data.get("prediction"),
+        score=data.get("score"),
+        sensitive=_str_list(data.get("sensitive"), "data.sensitive"),
+        numeric=_str_list(data.get("numeric"), "data.numeric"),
+        categorical=_str_list(data.get("categorical"), "data.categorical"),
+        id=data.get("id"),
+        timestamp=data.get("timestamp"),
+        exclude=_str_list(data.get("exclude"), "data.exclude"),
+        task=task,
+        positive_label=data.get("positive_label"),
+    )
+    model = doc.get("model")
+    if isinstance(model, str):
+        model = {"path": model}
+    model = _mapping(model, f"{path}: model")
+    analyzers = dict(_mapping(doc.get("analyzers"), f"{path}: analyzers"))
+    enabled = analyzers.pop("run", None)
+    if enabled is not None:
+        enabled = list(_str_list(enabled, "analyzers.run"))
+    for name, opts in analyzers.items():
+        _mapping(opts, f"{path}: analyzers.{name}")
+    seed = doc.get("seed", 0)
+    if not isinstance(seed, int):
+        raise ConfigError(f"{path}: seed must be an integer; got {seed!r}.")
+    return Config(
+        spec=spec,
+        data_path=rel(data.get("path"), "data.path"),
+        reference_path=rel(data.get("reference"), "data.reference"),
+        model_path=rel(model.get("path"), "model.path"),
+        trust_model=bool(model.get("trust", False)),
+        seed=seed,
+        analyzers={k: dict(v or {}) for k, v in analyzers.items()},
+        enabled=enabled,
+        model_card=_mapping(doc.get("model_card"), f"{path}: model_card"),
+        gate=_mapping(doc.get("gate"), f"{path}: gate"),
+        monitor=_mapping(doc.get("monitor"), f"{path}: monitor"),
+        report=_mapping(doc.get("report"), f"{path}: report"),
+        output=rel(doc.get("output"), "output"),
+        source=path,
+        sha256=hashlib.sha256(raw).hexdigest(),
+    )

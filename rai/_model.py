@@ -1,0 +1,165 @@
+"""One interface over the ways a model reaches the toolkit.
+
+``ModelAdapter`` gives ``predict`` / ``predict_proba`` over a DataFrame of the ORIGINAL
+feature columns, whatever the model is: a scikit-learn estimator or pipeline object (API),
+a ``.skops`` file (safe to load), or a joblib / pickle file (only with ``trust=True``,
+because unpickling runs arbitrary code). Predictions-only mode needs no adapter at all:
+the analyzers read the prediction and score columns of the data.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rai._exceptions import DataContractError, ModelLoadError, UnsupportedError
+
+__all__ = ["ModelAdapter", "load_model", "file_sha256"]
+
+_PICKLE_SUFFIXES = {".joblib", ".pkl", ".pickle", ".jbl"}
+
+
+def file_sha256(path: str | Path) -> str:
+    """sha256 of a file's bytes, read in 1 MiB blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelAdapter:
+    """A fitted model seen through ``predict`` / ``predict_proba`` on original feature columns.
+
+    Parameters
+    ----------
+    model:
+        A fitted object with ``predict`` (and ``predict_proba`` for classifiers).
+    feature_names:
+        The input columns the model expects, in order. Read from ``feature_names_in_`` when
+        the model has it; otherwise every feature of the data is passed.
+    source:
+        Where the model came from (file path or ``"python object"``), for provenance.
+    sha256:
+        Hash of the model file, when loaded from one.
+    """
+
+    model: Any
+    feature_names: tuple[str, ...] | None = None
+    source: str = "python object"
+    sha256: str | None = None
+
+    @classmethod
+    def from_estimator(cls, model: Any, *, feature_names: list[str] | None = None) -> ModelAdapter:
+        if not hasattr(model, "predict"):
+            raise ModelLoadError(
+                f"the model must have a 'predict' method (a fitted scikit-learn style estimator); "
+                f"got {type(model).__name__}."
+            )
+        names = feature_names
+        if names is None and hasattr(model, "feature_names_in_"):
+            names = [str(c) for c in model.feature_names_in_]
+        return cls(model=model, feature_names=tuple(names) if names is not None else None)
+
+    @property
+    def kind(self) -> str:
+        return f"{type(self.model).__module__}.{type(self.model).__qualname__}"
+
+    @property
+    def has_proba(self) -> bool:
+        return hasattr(self.model, "predict_proba")
+
+    @property
+    def classes(self) -> list[Any] | None:
+        classes = getattr(self.model, "classes_", None)
+        return None if classes is None else list(classes)
+
+    def inputs(self, frame: pd.DataFrame, features: tuple[str, ...] | list[str]) -> pd.DataFrame:
+        """The columns the model reads, checked to be present."""
+        names = list(self.feature_names) if self.feature_names is not None else list(features)
+        missing = [c for c in names if c not in frame.columns]
+        if missing:
+            raise DataContractError(
+                f"the model expects input columns that are not in the data: {missing[:10]}; "
+                f"the model was fitted on {names[:20]}."
+            )
+        return frame[names]
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        try:
+            return np.asarray(self.model.predict(X))
+        except Exception as exc:  # the model's own error, re-raised with what it was given
+            raise DataContractError(
+                f"the model ({self.kind}) failed to predict on the data's columns "
+                f"{list(X.columns)[:20]}: {type(exc).__name__}: {exc}"
+            ) from exc
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        if not self.has_proba:
+            raise UnsupportedError(
+                f"the model ({self.kind}) has no 'predict_proba'; scores and score-based metrics "
+                f"(ROC AUC, log loss) need a probabilistic classifier."
+            )
+        try:
+            return np.asarray(self.model.predict_proba(X), dtype=float)
+        except Exception as exc:
+            raise DataContractError(
+                f"the model ({self.kind}) failed in predict_proba on the data's columns "
+                f"{list(X.columns)[:20]}: {type(exc).__name__}: {exc}"
+            ) from exc
+
+
+def load_model(path: str | Path, *, trust: bool = False) -> ModelAdapter:
+    """Load a model file into a ``ModelAdapter``.
+
+    ``.skops`` files are loaded with skops' safe loader, trusting only the types skops
+    reports as untrusted when ``trust`` is set. joblib / pickle files execute code when
+    loaded, so they are refused unless ``trust=True`` (``--trust-model`` on the CLI).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ModelLoadError(f"model file {str(path)!r} does not exist.")
+    suffix = path.suffix.lower()
+    digest = file_sha256(path)
+    if suffix == ".skops":
+        import skops.io as sio
+
+        try:
+            untrusted = sio.get_untrusted_types(file=path)
+        except Exception as exc:
+            raise ModelLoadError(f"model file {str(path)!r} is not a valid .skops file: {exc}") from exc
+        if untrusted and not trust:
+            raise ModelLoadError(
+                f"model file {str(path)!r} contains types skops does not trust by default: "
+                f"{untrusted[:10]}. Inspect them, then pass --trust-model (trust=True) to load it."
+            )
+        try:
+            model = sio.load(path, trusted=untrusted)
+        except Exception as exc:
+            raise ModelLoadError(f"could not load {str(path)!r} with skops: {exc}") from exc
+    elif suffix in _PICKLE_SUFFIXES:
+        if not trust:
+            raise ModelLoadError(
+                f"model file {str(path)!r} is a {suffix} file: loading it unpickles, which runs any code "
+                f"the file contains. Pass --trust-model (trust=True) only if you trust its origin, "
+                f"or save the model with skops (.skops) instead."
+            )
+        import joblib
+
+        try:
+            model = joblib.load(path)
+        except Exception as exc:
+            raise ModelLoadError(f"could not load {str(path)!r} with joblib: {exc}") from exc
+    else:
+        raise ModelLoadError(
+            f"model file {str(path)!r} has suffix {suffix!r}; expected .skops, or .joblib / .pkl / .pickle "
+            f"with --trust-model."
+        )
+    adapter = ModelAdapter.from_estimator(model)
+    return dataclasses.replace(adapter, source=str(path), sha256=digest)

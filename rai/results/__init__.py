@@ -1,0 +1,69 @@
+"""The closed set of result shapes, and the ``Results`` container of an assessment."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from rai._serialize import Result
+from rai.results._core import (
+    CalibrationBin,
+    ColumnDrift,
+    ColumnQuality,
+    ConfusionMatrix,
+    Distribution,
+    DriftResult,
+    FairnessMetric,
+    FairnessResult,
+    GroupInfo,
+    GroupPerformance,
+    Interval,
+    PerformanceResult,
+    QualityIssue,
+    QualityResult,
+)
+
+__all__ = [
+    "Results",
+    "AnalyzerNote",
+    "CalibrationBin",
+    "ColumnDrift",
+    "ColumnQuality",
+    "ConfusionMatrix",
+    "Distribution",
+    "DriftResult",
+    "FairnessMetric",
+    "FairnessResult",
+    "GroupInfo",
+    "GroupPerformance",
+    "Interval",
+    "PerformanceResult",
+    "QualityIssue",
+    "QualityResult",
+]
+
+
+@dataclasses.dataclass(frozen=True)
+class AnalyzerNote(Result):
+    """Why an analyzer did not run, or what it had to leave out."""
+
+    analyzer: str
+    level: str
+    message: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Results(Result):
+    """One slot per analyzer; ``None`` when that analyzer did not run (see ``notes``)."""
+
+    performance: PerformanceResult | None = None
+    fairness: FairnessResult | None = None
+    drift: DriftResult | None = None
+    quality: QualityResult | None = None
+    errors: dict[str, Any] | None = None
+    explanations: dict[str, Any] | None = None
+    notes: list[AnalyzerNote] = dataclasses.field(default_factory=list)
+
+    def present(self) -> list[str]:
+        """Names of the analyzers that produced a result."""
+        return [f.name for f in dataclasses.fields(self) if f.name != "notes" and getattr(self, f.name) is not None]
