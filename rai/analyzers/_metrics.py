@@ -1,0 +1,200 @@
+"""Metrics as functions of row weights, so point estimates and bootstrap replicates share one code path.
+
+Every ``*Stats`` object is built once from the rows of one table (or one group) and then
+evaluated on a weight matrix ``W`` of shape (replicates, rows). ``W = 1`` gives the point
+estimate; multinomial counts give nonparametric bootstrap replicates (a row drawn k times has
+weight k). All work is matrix products and cumulative sums over whole columns: no per-row Python.
+
+Each ``metrics(W)`` returns ``{name: array of shape (replicates,)}``; NaN marks an undefined
+value (e.g. precision with no predicted positive), reported as ``null``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+__all__ = ["BinaryStats", "MulticlassStats", "RegressionStats", "make_stats", "ECE_BINS"]
+
+#: Bins of the expected calibration error: ten equal-width bins of the score on [0, 1].
+ECE_BINS = 10
+
+
+def _div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = num / den
+    return np.where(den > 0, out, np.nan)
+
+
+def _onehot(codes: np.ndarray, n_codes: int) -> sparse.csr_matrix:
+    n = len(codes)
+    return sparse.csr_matrix((np.ones(n), (np.arange(n), codes)), shape=(n, n_codes))
+
+
+def calibration_bin_index(score: np.ndarray, n_bins: int = ECE_BINS) -> np.ndarray:
+    """Bin of each score: [0, 0.1), [0.1, 0.2), ..., [0.9, 1.0] (the last bin includes 1)."""
+    return np.minimum((score * n_bins).astype(int), n_bins - 1)
+
+
+class BinaryStats:
+    """Binary classification: confusion counts, and score metrics when a score is given."""
+
+    task = "binary"
+
+    def __init__(self, y_true: np.ndarray, y_pred: np.ndarray, score: np.ndarray | None = None) -> None:
+        y = np.asarray(y_true, dtype=bool)
+        p = np.asarray(y_pred, dtype=bool)
+        self.n = len(y)
+        # cell order: tn, fp, fn, tp
+        self._cells = _onehot(2 * y.astype(int) + p.astype(int), 4)
+        self.has_score = score is not None
+        if score is not None:
+            s = np.asarray(score, dtype=float)
+            yf = y.astype(float)
+            eps = np.finfo(float).eps  # as sklearn.metrics.log_loss
+            sc = np.clip(s, eps, 1 - eps)
+            self._losses = np.column_stack([-(yf * np.log(sc) + (1 - yf) * np.log(1 - sc)), (s - yf) ** 2])
+            uniq, inv = np.unique(s, return_inverse=True)
+            self._by_score = _onehot(inv, len(uniq))
+            self._y = yf
+            bins = calibration_bin_index(s)
+            self._bins = _onehot(bins, ECE_BINS)
+            self._bin_sums = np.column_stack([s, yf])
+
+    def metrics(self, W: np.ndarray) -> dict[str, np.ndarray]:
+        c = np.asarray((self._cells.T @ W.T).T)  # (b, 4)
+        tn, fp, fn, tp = c[:, 0], c[:, 1], c[:, 2], c[:, 3]
+        n = c.sum(axis=1)
+        out = {
+            "accuracy": _div(tp + tn, n),
+            "precision": _div(tp, tp + fp),
+            "recall": _div(tp, tp + fn),
+            "f1": _div(2 * tp, 2 * tp + fp + fn),
+            "specificity": _div(tn, tn + fp),
+            "false_positive_rate": _div(fp, fp + tn),
+            "false_negative_rate": _div(fn, fn + tp),
+            "selection_rate": _div(tp + fp, n),
+            "base_rate": _div(tp + fn, n),
+        }
+        out["true_positive_rate"] = out["recall"]
+        out["balanced_accuracy"] = (out["recall"] + out["specificity"]) / 2
+        if self.has_score:
+            losses = W @ self._losses  # (b, 2)
+            out["log_loss"] = _div(losses[:, 0], n)
+            out["brier"] = _div(losses[:, 1], n)
+            out["roc_auc"] = self._auc(W)
+            out["calibration_error"] = self._ece(W, n)
+        return out
+
+    def _auc(self, W: np.ndarray) -> np.ndarray:
+        # Mann-Whitney form with ties counted half, on weights: sorts once, cumsums per replicate
+        pos = np.asarray((self._by_score.T @ (W * self._y).T).T)
+        neg = np.asarray((self._by_score.T @ (W * (1 - self._y)).T).T)
+        below = np.cumsum(neg, axis=1) - neg
+        num = (pos * (below + 0.5 * neg)).sum(axis=1)
+        return _div(num, pos.sum(axis=1) * neg.sum(axis=1))
+
+    def _ece(self, W: np.ndarray, n: np.ndarray) -> np.ndarray:
+        counts = np.asarray((self._bins.T @ W.T).T)  # (b, bins)
+        sums_s = np.asarray((self._bins.T @ (W * self._bin_sums[:, 0]).T).T)
+        sums_y = np.asarray((self._bins.T @ (W * self._bin_sums[:, 1]).T).T)
+        gap = np.abs(sums_s - sums_y)  # |n_b * (conf_b - acc_b)|
+        return _div(gap.sum(axis=1), n)
+
+
+class MulticlassStats:
+    """Multiclass classification from the K x K confusion matrix."""
+
+    task = "multiclass"
+
+    def __init__(self, y_true: np.ndarray, y_pred: np.ndarray, classes: tuple[Any, ...]) -> None:
+        k = len(classes)
+        yt = _codes(y_true, classes)
+        yp = _codes(y_pred, classes)
+        self.k = k
+        self.n = len(yt)
+        self._cells = _onehot(yt * k + yp, k * k)
+
+    def metrics(self, W: np.ndarray) -> dict[str, np.ndarray]:
+        k = self.k
+        cm = np.asarray((self._cells.T @ W.T).T).reshape(-1, k, k)  # (b, true, pred)
+        n = cm.sum(axis=(1, 2))
+        tp = np.diagonal(cm, axis1=1, axis2=2)
+        support = cm.sum(axis=2)
+        predicted = cm.sum(axis=1)
+        recall = _div(tp, support)
+        precision = _div(tp, predicted)
+        with np.errstate(invalid="ignore"):
+            f1 = _div(2 * tp, support + predicted)
+        present = support > 0  # sklearn's macro average over labels present in y_true or y_pred
+        labels = present | (predicted > 0)
+        return {
+            "accuracy": _div(tp.sum(axis=1), n),
+            "balanced_accuracy": _nanmean_where(recall, present),
+            "precision_macro": _nanmean_where(np.nan_to_num(precision), labels),
+            "recall_macro": _nanmean_where(np.nan_to_num(recall), labels),
+            "f1_macro": _nanmean_where(np.nan_to_num(f1), labels),
+        }
+
+
+def _codes(values: np.ndarray, classes: tuple[Any, ...]) -> np.ndarray:
+    import pandas as pd
+
+    return pd.Categorical(values, categories=list(classes)).codes.astype(int)
+
+
+def _nanmean_where(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    total = np.where(mask, values, 0.0).sum(axis=1)
+    return _div(total, mask.sum(axis=1).astype(float))
+
+
+class RegressionStats:
+    """Regression: MAE, RMSE, R2 and the mean prediction, from weighted sums."""
+
+    task = "regression"
+
+    def __init__(self, y_true: np.ndarray, y_pred: np.ndarray) -> None:
+        y = np.asarray(y_true, dtype=float)
+        p = np.asarray(y_pred, dtype=float)
+        err = p - y
+        self.n = len(y)
+        # columns: 1, |e|, e^2, y, y^2, prediction
+        self._cols = np.column_stack([np.ones_like(y), np.abs(err), err**2, y, y**2, p])
+
+    def metrics(self, W: np.ndarray) -> dict[str, np.ndarray]:
+        s = W @ self._cols
+        n = s[:, 0]
+        mean_y = _div(s[:, 3], n)
+        sst = s[:, 4] - n * mean_y**2
+        sse = s[:, 2]
+        with np.errstate(invalid="ignore"):
+            r2 = np.where(sst > 0, 1 - _div(sse, sst), np.nan)
+        return {
+            "mae": _div(s[:, 1], n),
+            "rmse": np.sqrt(_div(sse, n)),
+            "r2": r2,
+            "mean_prediction": _div(s[:, 5], n),
+            "mean_target": mean_y,
+        }
+
+
+def make_stats(task: str, y_true: np.ndarray, y_pred: np.ndarray, *, positive: Any = None,
+               classes: tuple[Any, ...] = (), score: np.ndarray | None = None) -> BinaryStats | MulticlassStats | RegressionStats:
+    """The stats object for a task, on label arrays as they come from the data."""
+    if task == "binary":
+        return BinaryStats(_is_positive(y_true, positive), _is_positive(y_pred, positive), score)
+    if task == "multiclass":
+        return MulticlassStats(y_true, y_pred, classes)
+    return RegressionStats(y_true, y_pred)
+
+
+def _is_positive(values: np.ndarray, positive: Any) -> np.ndarray:
+    import pandas as pd
+
+    out = np.asarray(values) == positive
+    if isinstance(out, np.ndarray) and out.shape == np.shape(values) and out.any():
+        return out.astype(bool)
+    # labels of another type than the positive label (1 vs "1"): compare as text
+    return (pd.Series(values).astype(str) == str(positive)).to_numpy()
