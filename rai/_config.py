@@ -21,7 +21,7 @@ DEFAULT_CONFIG_NAMES = ("rai.yaml", "rai.yml")
 
 _DATA_KEYS = {
     "path", "reference", "target", "prediction", "score", "sensitive", "numeric", "categorical",
-    "id", "timestamp", "exclude", "task", "positive_label", "labels", "labels_id",
+    "id", "timestamp", "exclude", "task", "positive_label",
 }
 _TOP_KEYS = {"version", "data", "model", "seed", "analyzers", "model_card", "gate", "monitor", "report", "output"}
 

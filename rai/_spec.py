@@ -187,6 +187,21 @@ def _first_bad_rows(mask: np.ndarray, frame: pd.DataFrame, k: int = 3) -> str:
     return ", ".join(str(i) for i in idx)
 
 
+def _check_mixed_text(series: pd.Series, role: str, column: str, table: str) -> None:
+    """Refuse a label column where most values are numbers but some are text (a typo, a unit, 'n/a')."""
+    if _is_numeric(series) or pd.api.types.is_bool_dtype(series):
+        return
+    values = series.dropna()
+    numeric = pd.to_numeric(values.astype(str), errors="coerce")
+    n_text = int(numeric.isna().sum())
+    if 0 < n_text < len(values) and n_text <= len(values) // 2:
+        bad = values[numeric.isna()]
+        raise DataContractError(
+            f"{table}: the {role} column {column!r} holds numbers but also {n_text} text value(s) such as "
+            f"{bad.iloc[0]!r} (row {bad.index[0]}); expected numeric labels only."
+        )
+
+
 def _is_numeric(series: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
 
@@ -290,6 +305,7 @@ def _validate(spec: DatasetSpec, frame: pd.DataFrame, *, name: str) -> Validated
                 f"{name}: the target column {spec.target!r} has {int(missing.sum())} missing value(s) "
                 f"(rows {_first_bad_rows(missing, frame)}); expected a label on every row."
             )
+        _check_mixed_text(y, "target", spec.target, name)
         task = _infer_task(y, spec, name)
         if task == "regression":
             if not _is_numeric(y):
@@ -320,6 +336,7 @@ def _validate(spec: DatasetSpec, frame: pd.DataFrame, *, name: str) -> Validated
                 f"{name}: the prediction column {spec.prediction!r} has {int(missing.sum())} missing "
                 f"value(s) (rows {_first_bad_rows(missing, frame)}); expected a prediction on every row."
             )
+        _check_mixed_text(p, "prediction", spec.prediction, name)
         if task == "regression":
             if not _is_numeric(p):
                 raise DataContractError(

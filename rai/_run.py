@@ -1,0 +1,49 @@
+"""Assess from files: read the tables and the model named by a ``Config``, record their hashes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rai._assessment import Assessment, assess
+from rai._config import Config
+from rai._exceptions import ConfigError
+from rai._io import read_table
+from rai._model import load_model
+
+__all__ = ["assess_files"]
+
+
+def assess_files(config: Config, *, on_step: Callable[[str], None] | None = None) -> Assessment:
+    """Run ``assess`` on the files a config names, with file hashes in the provenance."""
+    if config.data_path is None:
+        raise ConfigError("no data to assess: give --data FILE (or data.path in rai.yaml).")
+    step = on_step or (lambda _name: None)
+    step(f"reading {config.data_path.name}")
+    data = read_table(config.data_path)
+    provenance: dict[str, object] = {"data_sha256": data.sha256, "data_source": data.source}
+    reference_frame = None
+    if config.reference_path is not None:
+        step(f"reading {config.reference_path.name}")
+        reference = read_table(config.reference_path)
+        reference_frame = reference.frame
+        provenance.update(reference_sha256=reference.sha256, reference_source=reference.source)
+    model = None
+    if config.model_path is not None:
+        step(f"loading {config.model_path.name}")
+        model = load_model(config.model_path, trust=config.trust_model)
+    if config.sha256 is not None:
+        provenance.update(config_sha256=config.sha256, config_source=str(config.source))
+    from rai.analyzers import default_analyzers
+
+    analyzers = default_analyzers(options=config.analyzers, enabled=config.enabled, model=model, seed=config.seed)
+    return assess(
+        data.frame,
+        spec=config.spec,
+        reference=reference_frame,
+        model=model,
+        analyzers=analyzers,
+        seed=config.seed,
+        model_card=config.model_card,
+        provenance=provenance,
+        on_step=on_step,
+    )

@@ -1,0 +1,115 @@
+"""``rai assess``: one assessment from files, written to DIR/assessment.json."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+__all__ = ["assess_command"]
+
+
+def _columns(value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    return tuple(v.strip() for v in value.split(",") if v.strip())
+
+
+@click.command("assess")
+@click.option("--data", "data", type=click.Path(dir_okay=False, path_type=Path), help="Table to assess (CSV or Parquet).")
+@click.option("--reference", type=click.Path(dir_okay=False, path_type=Path), help="Reference (training) table for drift and quality.")
+@click.option("--target", help="Column of the true label. Without it only drift and quality run.")
+@click.option("--prediction", help="Column of the model's predicted label (predictions-only mode).")
+@click.option("--score", help="Column of the predicted probability of the positive class.")
+@click.option("--sensitive", help="Sensitive feature columns, comma-separated (e.g. SEX,RAC1P).")
+@click.option("--positive-label", help="The positive class of a binary target (default 1 / True / last label).")
+@click.option("--id", "id_column", help="Row id column (not a feature).")
+@click.option("--exclude", help="Columns that are neither features nor outputs, comma-separated.")
+@click.option("--task", type=click.Choice(["binary", "multiclass", "regression"]), help="Override the inferred task.")
+@click.option("--model", "model_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Model file: .skops (safe), or .joblib/.pkl with --trust-model.")
+@click.option("--trust-model", is_flag=True, help="Allow unpickling a joblib/pickle model file (runs its code).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="rai.yaml; flags override it.")
+@click.option("--only", help="Run only these analyzers, comma-separated (performance,fairness,drift,quality,errors,explanations).")
+@click.option("--seed", type=int, help="Seed of every random step (default 0).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Folder for assessment.json.")
+@click.option("--report", is_flag=True, help="Also render the model card and dashboard into --out.")
+def assess_command(data, reference, target, prediction, score, sensitive, positive_label, id_column, exclude,
+                   task, model_path, trust_model, config_path, only, seed, out_dir, report) -> None:
+    """Assess a model's data: performance, fairness, drift, quality (and errors, explanations with --model).
+
+    \b
+    Example (predictions-only mode):
+      rai assess --data test.csv --reference train.csv --target y --prediction y_hat \\
+                 --score p --sensitive sex,race --out results/
+    """
+    from rai._config import Config, load_config
+    from rai._exceptions import ConfigError
+    from rai._run import assess_files
+    from rai.cli._progress import Progress
+
+    config = load_config(config_path) if config_path is not None else Config()
+    spec_changes = {
+        k: v for k, v in {
+            "target": target, "prediction": prediction, "score": score, "sensitive": _columns(sensitive),
+            "positive_label": positive_label, "id": id_column, "exclude": _columns(exclude), "task": task,
+        }.items() if v is not None
+    }
+    changes: dict = {"spec": config.spec.replace(**spec_changes)}
+    if data is not None:
+        changes["data_path"] = data
+    if reference is not None:
+        changes["reference_path"] = reference
+    if model_path is not None:
+        changes["model_path"] = model_path
+    if trust_model:
+        changes["trust_model"] = True
+    if seed is not None:
+        changes["seed"] = seed
+    if only is not None:
+        changes["enabled"] = list(_columns(only) or ())
+    config = config.update(**changes)
+    out = out_dir or config.output
+    if out is None:
+        raise ConfigError("missing --out DIR: the folder to write assessment.json into.")
+    if config.data_path is None:
+        raise click.UsageError("missing --data FILE (or data.path in --config).")
+
+    with Progress() as progress:
+        assessment = assess_files(config, on_step=progress.step)
+        progress.step("writing assessment.json")
+        out.mkdir(parents=True, exist_ok=True)
+        path = assessment.save(out / "assessment.json")
+        written = [path]
+        if report:
+            from rai.report import render_reports
+
+            progress.step("rendering reports")
+            written.extend(render_reports(assessment, out).values())
+    for note in assessment.results.notes:
+        click.echo(f"note: {note.analyzer} {note.level}: {note.message}", err=True)
+    _summary(assessment)
+    for p in written:
+        click.echo(f"wrote {p}")
+
+
+def _summary(assessment) -> None:
+    r = assessment.results
+    lines = []
+    if r.performance is not None:
+        o = r.performance.overall
+        shown = ", ".join(f"{k} {v:.3f}" for k, v in o.items() if v is not None and k in ("accuracy", "roc_auc", "f1", "mae", "r2"))
+        lines.append(f"performance: {shown}")
+    if r.fairness is not None:
+        for m in r.fairness.metrics:
+            if m.name == "demographic_parity" and m.difference is not None:
+                ci = f" [{m.ci_low:.3f}, {m.ci_high:.3f}]" if m.ci_low is not None else ""
+                lines.append(f"fairness: demographic parity difference by {m.sensitive_feature} {m.difference:.3f}{ci}")
+    if r.drift is not None:
+        d = r.drift
+        lines.append(f"drift: {d.n_drifted} of {d.n_columns} columns drifted (share {d.share_drifted:.2f}); "
+                     f"dataset drift: {'yes' if d.dataset_drift else 'no'}")
+    if r.quality is not None:
+        lines.append(f"quality: {len(r.quality.issues)} issue(s), {r.quality.duplicate_rows} duplicate row(s)")
+    for line in lines:
+        click.echo(line)

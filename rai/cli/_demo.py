@@ -1,0 +1,48 @@
+"""``rai demo``: the whole toolkit on the bundled ACS employment data, written to one folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+__all__ = ["demo_command"]
+
+
+@click.command("demo")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("rai-demo-output"),
+              show_default=True, help="Folder for everything the demo writes.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the model and every random step.")
+def demo_command(out_dir: Path, seed: int) -> None:
+    """Train a model on ACS 2015, assess it on ACS 2018 against 2015, render the reports.
+
+    The folder gets the data, the model (model.skops), the rai.yaml that reproduces the run,
+    assessment.json, the model card and the dashboard.
+    """
+    import importlib.util
+
+    from rai._config import load_config
+    from rai._demo import write_demo_inputs
+    from rai._run import assess_files
+    from rai.cli._assess import _summary
+    from rai.cli._progress import Progress
+
+    with Progress() as progress:
+        config_path = write_demo_inputs(out_dir, seed=seed, step=progress.step)
+        config = load_config(config_path)
+        assessment = assess_files(config, on_step=progress.step)
+        progress.step("writing assessment.json")
+        written = [assessment.save(out_dir / "assessment.json")]
+        if importlib.util.find_spec("rai.report") is not None:
+            from rai.report import render_reports
+
+            progress.step("rendering model card and dashboard")
+            written.extend(render_reports(assessment, out_dir).values())
+    _summary(assessment)
+    for note in assessment.results.notes:
+        click.echo(f"note: {note.analyzer} {note.level}: {note.message}", err=True)
+    click.echo("")
+    for p in written:
+        click.echo(f"wrote {p}")
+    click.echo(f"\nEverything is in {out_dir.resolve()}")
+    click.echo(f"Re-run the assessment:  rai assess --config {config_path} --out {out_dir}")

@@ -1,0 +1,43 @@
+"""Shared fixtures: small generated tables (fast), and the bundled ACS demo data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+#: ../shared beside the project: optional extra data for tests, skipped when absent
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+def shared_file(*parts: str) -> Path:
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is not available (../shared is optional)")
+    return path
+
+
+def make_binary(n: int = 2000, *, seed: int = 0, bias: float = 0.0) -> pd.DataFrame:
+    """A binary task with a sensitive feature; ``bias`` raises group 'b's positive predictions."""
+    rng = np.random.default_rng(seed)
+    x1 = rng.normal(size=n)
+    x2 = rng.normal(size=n)
+    color = rng.choice(["red", "green", "blue"], size=n)
+    group = rng.choice(["a", "b"], size=n, p=[0.6, 0.4])
+    logit = 1.5 * x1 - x2 + (color == "red") * 0.5
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    score = 1 / (1 + np.exp(-(logit + rng.normal(scale=0.8, size=n) + bias * (group == "b"))))
+    return pd.DataFrame({"x1": x1, "x2": x2, "color": color, "group": group, "y": y,
+                         "score": score, "pred": (score >= 0.5).astype(int)})
+
+
+@pytest.fixture
+def binary_frame() -> pd.DataFrame:
+    return make_binary()
+
+
+@pytest.fixture(scope="session")
+def adult_csv() -> Path:
+    return shared_file("datasets", "adult", "adult.csv")
