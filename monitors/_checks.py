@@ -1,0 +1,199 @@
+"""One check of a production batch against the reference, and the signals alert rules read.
+
+The statistics come from the toolkit's analyzers (``rai.analyzers``: drift, quality, and
+performance / fairness when the batch has labels and predictions) through
+``rai._assessment.assess``; nothing here re-implements a statistic. This module only turns
+their results into named numbers (signals) for the rules.
+
+Signals (all floats; booleans are 0 / 1):
+
+=================================  ===========================================================
+``dataset_drift``                  1 when the share of drifted features reaches the drift share
+``share_drifted``, ``n_drifted``   share and count of drifted features
+``prediction_drift``               1 when any prediction / score / target column drifted
+``column_drift.<column>``          1 when that column drifted
+``drift_statistic.<column>``       that column's drift statistic
+``quality.max_missing_share``      largest missing share over the columns of the batch
+``quality.duplicate_row_share``    share of duplicated rows
+``quality.max_out_of_range_share`` largest share of numeric values outside the reference range
+``quality.unseen_categories``      number of category values unseen in the reference
+``performance.<metric>``           e.g. ``performance.accuracy``, when labels are present
+``fairness.<metric>.<feature>``    the difference of a fairness metric, when labels are present
+=================================  ===========================================================
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import Any
+
+import pandas as pd
+
+from rai._spec import DatasetSpec
+
+__all__ = ["CheckResult", "run_check", "signals_from", "SIGNALS"]
+
+log = logging.getLogger(__name__)
+
+SIGNALS = (
+    "dataset_drift",
+    "share_drifted",
+    "n_drifted",
+    "prediction_drift",
+    "column_drift.<column>",
+    "drift_statistic.<column>",
+    "quality.max_missing_share",
+    "quality.duplicate_row_share",
+    "quality.max_out_of_range_share",
+    "quality.unseen_categories",
+    "performance.<metric>",
+    "fairness.<metric>.<feature>",
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckResult:
+    """The results of one check and the signals derived from them."""
+
+    drift: Any
+    quality: Any = None
+    performance: Any = None
+    fairness: Any = None
+    signals: dict[str, float | None] = dataclasses.field(default_factory=dict)
+    notes: list[str] = dataclasses.field(default_factory=list)
+    n_reference: int | None = None
+    n_current: int | None = None
+    current_sha256: str | None = None
+
+    @classmethod
+    def from_results(cls, *, drift: Any, quality: Any = None, performance: Any = None, fairness: Any = None,
+                     notes: list[str] | None = None, current_sha256: str | None = None) -> CheckResult:
+        return cls(
+            drift=drift, quality=quality, performance=performance, fairness=fairness,
+            signals=signals_from(drift=drift, quality=quality, performance=performance, fairness=fairness),
+            notes=list(notes or []),
+            n_reference=None if drift is None else drift.n_reference,
+            n_current=None if drift is None else drift.n_current,
+            current_sha256=current_sha256,
+        )
+
+    def column_results(self) -> list[dict[str, Any]]:
+        if self.drift is None:
+            return []
+        out = []
+        for c in list(self.drift.columns) + list(self.drift.prediction):
+            out.append(
+                {
+                    "column": c.column, "role": c.role, "column_type": c.column_type, "method": c.method,
+                    "statistic": _num(c.statistic), "threshold": _num(c.threshold), "p_value": _num(c.p_value),
+                    "p_value_adjusted": _num(c.p_value_adjusted), "psi": _num(c.psi), "drifted": bool(c.drifted),
+                }
+            )
+        return out
+
+    def quality_issues(self) -> list[dict[str, Any]]:
+        if self.quality is None:
+            return []
+        return [
+            {"column": i.column, "kind": i.kind, "severity": i.severity, "message": i.message}
+            for i in self.quality.issues
+        ]
+
+
+def _num(v: Any) -> float | None:
+    import math
+
+    if v is None:
+        return None
+    v = float(v)
+    return v if math.isfinite(v) else None
+
+
+def signals_from(*, drift: Any = None, quality: Any = None, performance: Any = None, fairness: Any = None) -> dict[str, float | None]:
+    """Named numbers for the alert rules, from the analyzers' results (see the module docstring)."""
+    s: dict[str, float | None] = {}
+    if drift is not None:
+        s["dataset_drift"] = float(bool(drift.dataset_drift))
+        s["share_drifted"] = float(drift.share_drifted)
+        s["n_drifted"] = float(drift.n_drifted)
+        s["prediction_drift"] = float(any(c.drifted for c in drift.prediction))
+        for c in list(drift.columns) + list(drift.prediction):
+            s[f"column_drift.{c.column}"] = float(bool(c.drifted))
+            s[f"drift_statistic.{c.column}"] = _num(c.statistic)
+    if quality is not None:
+        cols = list(quality.columns)
+        s["quality.max_missing_share"] = max((float(c.missing_share) for c in cols), default=0.0)
+        s["quality.duplicate_row_share"] = float(quality.duplicate_row_share)
+        s["quality.max_out_of_range_share"] = max(
+            (float(c.out_of_range_share) for c in cols if c.out_of_range_share is not None), default=0.0
+        )
+        s["quality.unseen_categories"] = float(sum(int(c.unseen_count) for c in cols))
+    if performance is not None:
+        for name, value in performance.overall.items():
+            s[f"performance.{name}"] = _num(value)
+    if fairness is not None:
+        for m in fairness.metrics:
+            if m.difference is not None and m.name in ("demographic_parity", "equalized_odds", "equal_opportunity"):
+                s[f"fairness.{m.name}.{m.sensitive_feature}"] = _num(m.difference)
+    return s
+
+
+def run_check(
+    current: pd.DataFrame,
+    *,
+    reference: pd.DataFrame | None = None,
+    profile: Any = None,
+    spec: DatasetSpec = DatasetSpec(),
+    options: dict[str, dict[str, Any]] | None = None,
+    seed: int = 0,
+) -> CheckResult:
+    """Check one batch against the reference (a table, or a stored profile).
+
+    Drift and quality always run; performance and fairness run when the batch has the target
+    and the prediction columns (labels may arrive later: join them in before the check).
+    ``options`` are per-analyzer keyword parameters (the ``analyzers:`` section of ``rai.yaml``).
+    """
+    from rai._io import frame_sha256
+
+    if profile is not None:
+        return _run_check_on_profile(current, profile=profile, spec=spec, options=options)
+    if reference is None:
+        from rai._exceptions import ConfigError
+
+        raise ConfigError("a check needs a reference: pass --reference FILE (or monitor.reference / monitor.profile in rai.yaml).")
+    from rai._assessment import assess
+    from rai.analyzers import default_analyzers
+
+    names = ["drift", "quality"]
+    has_labels = spec.target is not None and spec.target in current.columns and (
+        spec.prediction is not None and spec.prediction in current.columns
+    )
+    if has_labels:
+        names += ["performance"]
+        if spec.sensitive:
+            names += ["fairness"]
+    options = {k: v for k, v in (options or {}).items() if k in names}
+    analyzers = default_analyzers(options=options, enabled=names, seed=seed)
+    assessment = assess(current, spec=spec, reference=reference, analyzers=analyzers, seed=seed)
+    r = assessment.results
+    notes = [f"{n.analyzer}: {n.level}: {n.message}" for n in r.notes]
+    return dataclasses.replace(
+        CheckResult.from_results(
+            drift=r.drift, quality=r.quality, performance=r.performance, fairness=r.fairness, notes=notes,
+            current_sha256=frame_sha256(current),
+        ),
+        n_reference=len(reference),
+        n_current=len(current),
+    )
+
+
+def _run_check_on_profile(current: pd.DataFrame, *, profile: Any, spec: DatasetSpec, options: dict[str, Any] | None) -> CheckResult:
+    from rai._exceptions import UnsupportedError
+    from rai._io import frame_sha256
+
+    compare = getattr(profile, "compare", None)
+    if compare is None:
+        raise UnsupportedError("this profile object cannot be compared with a batch (it has no compare()).")
+    drift = compare(current, **((options or {}).get("drift") or {}))
+    return CheckResult.from_results(drift=drift, current_sha256=frame_sha256(current))

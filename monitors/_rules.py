@@ -1,0 +1,199 @@
+"""Alert rules: threshold per signal, N consecutive windows, cooldown and de-duplication.
+
+``record_run`` writes a finished check and evaluates the rules in ONE transaction: the
+column results, the signals, the alerts, the CloudEvent and one outbox row per matching
+endpoint are committed together, before any network call. A rule fires only when it is
+breached in ``consecutive`` windows in a row (the current one included) and its cooldown
+slot is free; the slot is taken by an atomic conditional update in the store, so the same
+drift inside the cooldown never emits a second event, even from two processes at once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from typing import Any
+
+from monitors._config import RETRAINING_EVENT, MonitorConfig, Rule
+from monitors._store import Store, alerts, column_results, events, outbox, runs, signals
+
+__all__ = ["AlertOutcome", "record_run"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class AlertOutcome:
+    """What a rule did in one window."""
+
+    rule: str
+    signal: str
+    value: float | None
+    severity: str
+    status: str  # fired, suppressed
+    reason: str | None
+    event_id: str | None
+    webhook_ids: tuple[str, ...]
+
+
+def _jsonable(value: Any) -> Any:
+    from rai._serialize import to_jsonable
+
+    return to_jsonable(value)
+
+
+def record_run(
+    store: Store,
+    config: MonitorConfig,
+    *,
+    run_id: int,
+    window: str,
+    check: Any,
+    started_at: float,
+) -> list[AlertOutcome]:
+    """Store a finished check (a ``monitors.CheckResult``) and evaluate the alert rules."""
+    from monitors._events import build_event, new_event_id, new_webhook_id, render_body
+
+    now = store.clock()
+    outcomes: list[AlertOutcome] = []
+    drift = check.drift
+    with store.begin() as conn:
+        col_rows = []
+        for col in check.column_results():
+            col_rows.append({"run_id": run_id, **col})
+        if col_rows:
+            conn.execute(column_results.insert(), col_rows)
+        sig_rows = [{"run_id": run_id, "monitor": config.name, "name": k, "value": v} for k, v in check.signals.items()]
+        if sig_rows:
+            conn.execute(signals.insert(), sig_rows)
+
+        disabled = store.disabled_endpoints(conn)
+        for rule in config.rules:
+            value = check.signals.get(rule.signal)
+            if not rule.breached(value):
+                continue
+            streak_ok = True
+            reason = None
+            if rule.consecutive > 1:
+                previous = store.previous_signal_values(conn, config.name, rule.signal, run_id, rule.consecutive - 1)
+                breached_before = [rule.breached(v) for v in previous]
+                streak_ok = len(previous) == rule.consecutive - 1 and all(breached_before)
+                if not streak_ok:
+                    run_of = 1
+                    for b in breached_before:
+                        if not b:
+                            break
+                        run_of += 1
+                    reason = f"breached in {run_of} consecutive window(s); the rule needs {rule.consecutive}"
+            event_id = new_event_id()
+            fired = streak_ok and store.try_fire(conn, config.name, rule.name, rule.cooldown, now, event_id)
+            if streak_ok and not fired:
+                reason = f"within the cooldown of {rule.cooldown:g} s after the last alert of this rule (de-duplicated)"
+            res = conn.execute(
+                alerts.insert().values(
+                    run_id=run_id, monitor=config.name, window=window, rule=rule.name, signal=rule.signal,
+                    value=value, op=rule.op, threshold=rule.threshold, severity=rule.severity,
+                    status="fired" if fired else "suppressed", reason=reason,
+                    event_id=event_id if fired else None, created_at=now,
+                )
+            )
+            alert_id = int(res.inserted_primary_key[0])
+            if not fired:
+                log.info("rule %s breached in window %s but suppressed: %s", rule.name, window, reason)
+                outcomes.append(AlertOutcome(rule.name, rule.signal, value, rule.severity, "suppressed", reason, None, ()))
+                continue
+            data = _event_data(config, rule, window, run_id, value, check)
+            body = build_event(
+                event_id=event_id, event_type=RETRAINING_EVENT, source=config.source,
+                subject=f"{config.name}/{window}", time=now, data=data,
+            )
+            conn.execute(
+                events.insert().values(
+                    id=event_id, monitor=config.name, type=RETRAINING_EVENT, alert_id=alert_id, created_at=now,
+                    body=body.decode("utf-8"),
+                )
+            )
+            hook_ids = []
+            for endpoint in config.webhooks:
+                if not endpoint.accepts(rule):
+                    continue
+                payload, content_type = render_body(body, endpoint.format)
+                webhook_id = new_webhook_id()
+                state = "disabled" if endpoint.name in disabled else "pending"
+                conn.execute(
+                    outbox.insert().values(
+                        id=webhook_id, event_id=event_id, endpoint=endpoint.name, url=endpoint.url,
+                        format=endpoint.format, content_type=content_type, body=payload.decode("utf-8"),
+                        state=state, attempts=0, next_attempt_at=now, created_at=now,
+                        last_error=f"endpoint disabled: {disabled[endpoint.name]}" if state == "disabled" else None,
+                        finished_at=now if state == "disabled" else None,
+                    )
+                )
+                hook_ids.append(webhook_id)
+            log.warning(
+                "rule %s fired in window %s (%s %s %s %g): event %s queued for %d endpoint(s)",
+                rule.name, window, rule.signal, value, rule.op, rule.threshold, event_id, len(hook_ids),
+            )
+            outcomes.append(
+                AlertOutcome(rule.name, rule.signal, value, rule.severity, "fired", None, event_id, tuple(hook_ids))
+            )
+
+        summary = {
+            "signals": check.signals,
+            "notes": check.notes,
+            "quality_issues": check.quality_issues(),
+            "alerts": [dataclasses.asdict(o) for o in outcomes],
+        }
+        conn.execute(
+            runs.update()
+            .where(runs.c.id == run_id)
+            .values(
+                status="done", finished_at=now, duration=max(0.0, now - started_at), lease_until=None,
+                n_reference=check.n_reference, n_current=check.n_current,
+                dataset_drift=None if drift is None else bool(drift.dataset_drift),
+                share_drifted=None if drift is None else float(drift.share_drifted),
+                n_drifted=None if drift is None else int(drift.n_drifted),
+                current_sha256=check.current_sha256,
+                summary=json.dumps(_jsonable(summary), allow_nan=False),
+            )
+        )
+    return outcomes
+
+
+def _event_data(config: MonitorConfig, rule: Rule, window: str, run_id: int, value: float | None, check: Any) -> dict[str, Any]:
+    drift = check.drift
+    drifted = []
+    if drift is not None:
+        for c in list(drift.columns) + list(drift.prediction):
+            if c.drifted:
+                drifted.append(
+                    {
+                        "column": c.column, "role": c.role, "method": c.method, "statistic": c.statistic,
+                        "threshold": c.threshold, "p_value": c.p_value, "p_value_adjusted": c.p_value_adjusted,
+                        "psi": c.psi,
+                    }
+                )
+    return _jsonable(
+        {
+            "action": "retrain",
+            "monitor": config.name,
+            "window": window,
+            "run_id": run_id,
+            "rule": rule.name,
+            "signal": rule.signal,
+            "value": value,
+            "op": rule.op,
+            "threshold": rule.threshold,
+            "consecutive": rule.consecutive,
+            "severity": rule.severity,
+            "dataset_drift": None if drift is None else drift.dataset_drift,
+            "share_drifted": None if drift is None else drift.share_drifted,
+            "n_drifted": None if drift is None else drift.n_drifted,
+            "n_columns": None if drift is None else drift.n_columns,
+            "n_reference": check.n_reference,
+            "n_current": check.n_current,
+            "drifted_columns": drifted,
+            "signals": check.signals,
+        }
+    )

@@ -1,0 +1,175 @@
+"""Where a webhook may be sent: the URL policy, and redaction of secrets from what is shown.
+
+A retraining webhook carries data about a model to a URL someone typed into a config
+file, so the sender refuses what would turn the monitor into a way to reach inside a
+network (server-side request forgery):
+
+* ``https`` is required, except to a loopback address (a sidecar on the same host) or
+  when ``allow_insecure_http`` is set;
+* every address the host name resolves to is checked at send time: private, link-local,
+  cloud-metadata, multicast, reserved and unspecified addresses are refused unless
+  ``allow_private`` is set or the address is inside one of ``allow_networks``;
+* cloud-metadata endpoints are refused even with ``allow_private`` unless their address is
+  listed in ``allow_networks`` explicitly.
+
+Redirects are never followed (the sender's HTTP client has ``follow_redirects=False``), so a
+public URL cannot bounce the request to a refused one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import socket
+import urllib.parse
+from collections.abc import Callable, Sequence
+
+from rai._exceptions import ConfigError
+
+__all__ = ["NetworkPolicy", "UrlRefusedError", "check_url", "redact_url", "METADATA_ADDRESSES"]
+
+#: Instance-metadata services of the big clouds (AWS, GCP, Azure, OpenStack: 169.254.169.254;
+#: AWS IPv6: fd00:ec2::254; Alibaba: 100.100.100.200; Oracle: 192.0.0.192).
+METADATA_ADDRESSES = frozenset(
+    ipaddress.ip_address(a) for a in ("169.254.169.254", "fd00:ec2::254", "100.100.100.200", "192.0.0.192")
+)
+METADATA_HOSTS = frozenset({"metadata.google.internal", "metadata", "instance-data", "metadata.azure.com"})
+
+Resolver = Callable[[str, int], Sequence[str]]
+
+
+class UrlRefusedError(ConfigError):
+    """A webhook URL breaks the URL policy (scheme, or an address it resolves to)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class NetworkPolicy:
+    """What the webhook sender may reach (the ``monitor.network`` section of ``rai.yaml``)."""
+
+    allow_insecure_http: bool = False
+    allow_private: bool = False
+    allow_networks: tuple[str, ...] = ()
+
+    def networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        out = []
+        for net in self.allow_networks:
+            try:
+                out.append(ipaddress.ip_network(net, strict=False))
+            except ValueError as exc:
+                raise ConfigError(
+                    f"monitor.network.allow_networks must hold CIDR networks such as '10.0.0.0/8'; got {net!r} ({exc})."
+                ) from exc
+        return out
+
+
+def _default_resolver(host: str, port: int) -> list[str]:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise UrlRefusedError(f"webhook host {host!r} does not resolve: {exc}") from exc
+    return sorted({str(info[4][0]) for info in infos})
+
+
+def _address_problem(addr: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        return _address_problem(addr.ipv4_mapped)
+    if addr in METADATA_ADDRESSES:
+        return "a cloud-metadata address"
+    if addr.is_loopback:
+        return None
+    if addr.is_link_local:
+        return "a link-local address"
+    if addr.is_unspecified:
+        return "the unspecified address"
+    if addr.is_multicast:
+        return "a multicast address"
+    if addr.is_private or addr.is_reserved or not addr.is_global:
+        return "a private or reserved address"
+    return None
+
+
+def check_url(
+    url: str,
+    policy: NetworkPolicy = NetworkPolicy(),
+    *,
+    endpoint: str = "webhook",
+    allow_insecure_http: bool = False,
+    resolver: Resolver | None = None,
+) -> list[str]:
+    """Check ``url`` against the policy; return the addresses it resolves to.
+
+    Raises
+    ------
+    UrlRefusedError
+        Naming the endpoint, what was refused and the setting that would allow it.
+    """
+    parsed = urllib.parse.urlsplit(url)
+    scheme = parsed.scheme.lower()
+    host = parsed.hostname
+    if scheme not in ("http", "https") or not host:
+        raise UrlRefusedError(
+            f"endpoint {endpoint!r}: the url must be an absolute http(s) URL such as "
+            f"'https://example.org/hook'; got {redact_url(url)!r}."
+        )
+    if parsed.username or parsed.password:
+        raise UrlRefusedError(
+            f"endpoint {endpoint!r}: credentials in the URL are not allowed (they would end up in logs); "
+            "use token_env for a bearer token."
+        )
+    port = parsed.port or (443 if scheme == "https" else 80)
+    if host.lower().rstrip(".") in METADATA_HOSTS:
+        raise UrlRefusedError(f"endpoint {endpoint!r}: {host!r} is a cloud-metadata host; refused.")
+    resolve = resolver or _default_resolver
+    try:
+        literal = ipaddress.ip_address(host.strip("[]"))
+        addresses = [str(literal)]
+    except ValueError:
+        addresses = list(resolve(host, port))
+    if not addresses:
+        raise UrlRefusedError(f"endpoint {endpoint!r}: host {host!r} resolves to no address.")
+    allowed_nets = policy.networks()
+    all_loopback = True
+    for text in addresses:
+        addr = ipaddress.ip_address(text.split("%")[0])
+        mapped = addr.ipv4_mapped if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped else addr
+        all_loopback = all_loopback and mapped.is_loopback
+        if any(mapped in net for net in allowed_nets):
+            continue
+        problem = _address_problem(addr)
+        if problem is None:
+            continue
+        if problem != "a cloud-metadata address" and policy.allow_private:
+            continue
+        hint = (
+            "list its network under monitor.network.allow_networks to allow it"
+            if problem == "a cloud-metadata address"
+            else "set monitor.network.allow_private: true or list its network under monitor.network.allow_networks"
+        )
+        raise UrlRefusedError(
+            f"endpoint {endpoint!r}: host {host!r} resolves to {text}, {problem}; refused ({hint})."
+        )
+    if scheme == "http" and not all_loopback and not (allow_insecure_http or policy.allow_insecure_http):
+        raise UrlRefusedError(
+            f"endpoint {endpoint!r}: plain http is only allowed to a loopback address; use https, or set "
+            f"allow_insecure_http: true on the endpoint. Got {redact_url(url)!r}."
+        )
+    return addresses
+
+
+def redact_url(url: str, *, hide_path: bool = False) -> str:
+    """The URL without credentials and query string (and without its path when ``hide_path``).
+
+    Incoming-webhook URLs of chat tools carry their secret in the path; pass ``hide_path``
+    for those.
+    """
+    try:
+        parsed = urllib.parse.urlsplit(url)
+    except ValueError:
+        return "<unparseable url>"
+    host = parsed.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = host + (f":{parsed.port}" if parsed.port else "")
+    path = "/***" if hide_path and parsed.path not in ("", "/") else parsed.path
+    query = "?***" if parsed.query else ""
+    return f"{parsed.scheme}://{netloc}{path}{query}"
