@@ -1,0 +1,365 @@
+"""Data quality of the current data, against the reference when one is fitted.
+
+Per column: missing values, values whose type differs from the column's (numbers in a text
+column, text in a numeric one), numeric values outside the reference range, categories the
+reference never had, constant columns. Per table: groups of identical columns and duplicate
+rows (and duplicate ids when an id column is declared). Every finding is also listed in
+``QualityResult.issues`` with a severity:
+
+=========  ==========================================================================
+error      something is broken: a column entirely missing, values of the wrong type,
+           a column that varies in the reference but is constant now
+warning    worth a look: missing share above ``missing_threshold`` (and above the
+           reference's by that margin), values out of the reference range or unseen
+           categories above ``new_value_threshold`` of the rows, identical columns,
+           duplicate rows above ``duplicate_threshold``, duplicate ids
+info       noted: the same but small, or the same as in the reference
+=========  ==========================================================================
+
+Everything is computed over whole columns (pandas / numpy); only object columns are
+inspected value by value (in pandas' C loop) to find the type of each value.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rai._spec import ValidatedData, _infer_feature_type
+from rai.analyzers._base import Analyzer, check_param
+from rai.analyzers._stattests import label_values
+from rai.results._core import ColumnQuality, QualityIssue, QualityResult
+
+__all__ = ["QualityAnalyzer", "SEVERITIES"]
+
+SEVERITIES = ("info", "warning", "error")
+#: Unseen categories listed per column (the count covers all of them).
+MAX_LISTED = 20
+
+
+@dataclasses.dataclass(frozen=True)
+class _RefColumn:
+    kind: str
+    value_types: frozenset[str]
+    minimum: float | None
+    maximum: float | None
+    labels: frozenset[str] | None
+    missing_share: float
+    constant: bool
+
+
+class QualityAnalyzer(Analyzer):
+    """Data-quality figures of the current data; ``fit(reference)`` is optional.
+
+    Without a reference the range and unseen-category checks are skipped (``None`` / empty)
+    and the expected type of a column is the type of most of its values.
+
+    Parameters
+    ----------
+    missing_threshold:
+        Share of missing values above which a column gets a warning.
+    new_value_threshold:
+        Share of out-of-range values or unseen categories above which a column gets a warning
+        (below it, an info).
+    duplicate_threshold:
+        Share of duplicate rows above which the table gets a warning.
+    """
+
+    name = "quality"
+    needs_reference = False
+
+    def __init__(
+        self,
+        *,
+        missing_threshold: float = 0.1,
+        new_value_threshold: float = 0.01,
+        duplicate_threshold: float = 0.01,
+    ) -> None:
+        self.missing_threshold = missing_threshold
+        self.new_value_threshold = new_value_threshold
+        self.duplicate_threshold = duplicate_threshold
+
+    def _validate_params(self) -> None:
+        for name in ("missing_threshold", "new_value_threshold", "duplicate_threshold"):
+            value = getattr(self, name)
+            check_param(type(self).__name__, name, value, "a number in [0, 1]",
+                        isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1)
+
+    def fit(self, reference: ValidatedData) -> QualityAnalyzer:
+        self._validate_params()
+        frame = reference.frame
+        kinds = _column_kinds(reference)
+        self.reference_columns_ = {}
+        for column in frame.columns:
+            name = str(column)
+            s = frame[column]
+            kind = kinds[name]
+            numeric = _numeric_values(s) if kind == "numeric" else None
+            finite = numeric[np.isfinite(numeric)] if numeric is not None else None
+            n_missing = int(s.isna().sum())
+            self.reference_columns_[name] = _RefColumn(
+                kind=kind,
+                value_types=frozenset(_value_types(s).index),
+                minimum=float(finite.min()) if finite is not None and finite.size else None,
+                maximum=float(finite.max()) if finite is not None and finite.size else None,
+                labels=frozenset(label_values(pd.unique(s.dropna()))) if kind == "categorical" else None,
+                missing_share=n_missing / len(s) if len(s) else 0.0,
+                constant=s.nunique(dropna=True) <= 1,
+            )
+        return self
+
+    def compute(self, data: ValidatedData) -> QualityResult:
+        self._validate_params()
+        frame = data.frame
+        refs: dict[str, _RefColumn] = getattr(self, "reference_columns_", {})
+        kinds = _column_kinds(data)
+        for name, ref in refs.items():
+            if name in kinds:
+                kinds[name] = ref.kind  # the reference decides the type, as for drift
+        n_rows = len(frame)
+        columns: list[ColumnQuality] = []
+        issues: list[QualityIssue] = []
+        checked = set(data.features) | set(data.spec.output_columns)
+        for column in frame.columns:
+            name = str(column)
+            # id, timestamp and excluded columns: only missing values and types are checked
+            ref = refs.get(name)
+            cq, found = self._column(name, frame[column], kinds[name], ref, n_rows, checked=name in checked)
+            columns.append(cq)
+            issues.extend(found)
+
+        duplicated_columns = _identical_columns(frame[[c for c in frame.columns if str(c) in checked]])
+        for group in duplicated_columns:
+            issues.append(QualityIssue(
+                column=group[0], kind="duplicated_columns", severity="warning",
+                message=f"columns {group} hold identical values on every row",
+            ))
+        duplicate_rows = int(frame.duplicated(keep="first").sum())
+        share = duplicate_rows / n_rows if n_rows else 0.0
+        if duplicate_rows:
+            issues.append(QualityIssue(
+                column=None, kind="duplicate_rows",
+                severity="warning" if share > self.duplicate_threshold else "info",
+                message=f"{duplicate_rows} row(s) ({share:.2%}) repeat an earlier row exactly",
+            ))
+        id_column = data.spec.id
+        if id_column is not None and id_column in frame.columns:
+            dup_ids = int(frame[id_column].duplicated(keep="first").sum())
+            if dup_ids:
+                issues.append(QualityIssue(
+                    column=id_column, kind="duplicate_ids", severity="warning",
+                    message=f"{dup_ids} row(s) repeat an id of the id column {id_column!r}",
+                ))
+        order = {s: i for i, s in enumerate(reversed(SEVERITIES))}
+        issues.sort(key=lambda i: order[i.severity])
+        return QualityResult(
+            n_rows=n_rows,
+            n_columns=frame.shape[1],
+            duplicate_rows=duplicate_rows,
+            duplicate_row_share=share,
+            duplicated_columns=duplicated_columns,
+            columns=columns,
+            issues=issues,
+        )
+
+    # ------------------------------------------------------------------------------------
+    def _column(
+        self, name: str, s: pd.Series, kind: str, ref: _RefColumn | None, n_rows: int, *, checked: bool
+    ) -> tuple[ColumnQuality, list[QualityIssue]]:
+        issues: list[QualityIssue] = []
+        n_missing = int(s.isna().sum())
+        missing_share = n_missing / n_rows if n_rows else 0.0
+        n_unique = int(s.nunique(dropna=True))
+        constant = n_unique <= 1 and n_rows > 1
+
+        # missing values
+        if n_rows and n_missing == n_rows:
+            issues.append(QualityIssue(name, "missing", "error", f"column {name!r} has no value on any of the {n_rows} rows"))
+        elif missing_share > self.missing_threshold:
+            usual = ref is not None and missing_share <= ref.missing_share + self.missing_threshold
+            issues.append(QualityIssue(
+                name, "missing", "info" if usual else "warning",
+                f"column {name!r} is {missing_share:.1%} missing"
+                + (f" (reference: {ref.missing_share:.1%})" if ref is not None else ""),
+            ))
+        elif n_missing and ref is not None and ref.missing_share == 0:
+            issues.append(QualityIssue(
+                name, "missing", "info",
+                f"column {name!r} has {n_missing} missing value(s) ({missing_share:.2%}); the reference had none",
+            ))
+
+        # values of the wrong type
+        types = _value_types(s)
+        if ref is not None and ref.value_types:
+            expected = set(ref.value_types)
+        elif kind == "numeric":
+            expected = {"number"}
+        else:
+            expected = {types.idxmax()} if len(types) else set()
+        if kind == "numeric":
+            expected |= {"number"}
+        mismatched = types[[t not in expected for t in types.index]]
+        type_mismatch = int(mismatched.sum())
+        if type_mismatch:
+            issues.append(QualityIssue(
+                name, "type_mismatch", "error",
+                f"column {name!r} has {type_mismatch} value(s) of type {sorted(mismatched.index)}; "
+                f"expected {sorted(expected)}",
+            ))
+
+        # out of the reference range
+        out_count = 0
+        out_share: float | None = None
+        if checked and kind == "numeric" and ref is not None and ref.minimum is not None:
+            x = _numeric_values(s)
+            x = x[np.isfinite(x)]
+            out_count = int(np.count_nonzero((x < ref.minimum) | (x > ref.maximum)))
+            out_share = out_count / x.size if x.size else 0.0
+            if out_count:
+                issues.append(QualityIssue(
+                    name, "out_of_range", "warning" if out_share > self.new_value_threshold else "info",
+                    f"column {name!r} has {out_count} value(s) ({out_share:.2%}) outside the reference range "
+                    f"[{ref.minimum:g}, {ref.maximum:g}] (min {x.min():g}, max {x.max():g})",
+                ))
+
+        # categories the reference never had
+        unseen: list[str] = []
+        unseen_count = 0
+        if checked and kind == "categorical" and ref is not None and ref.labels is not None:
+            vc = s.value_counts(dropna=True)
+            vc = vc[vc.to_numpy() > 0]
+            labels = label_values(vc.index)
+            new = np.array([label not in ref.labels for label in labels], dtype=bool)
+            if new.any():
+                counts = vc.to_numpy()[new]
+                order = np.argsort(-counts, kind="stable")
+                unseen = [str(v) for v in labels[new][order][:MAX_LISTED]]
+                unseen_count = int(counts.sum())
+                share = unseen_count / max(n_rows - n_missing, 1)
+                issues.append(QualityIssue(
+                    name, "unseen_categories", "warning" if share > self.new_value_threshold else "info",
+                    f"column {name!r} has {int(new.sum())} categor(ies) not in the reference on {unseen_count} row(s) "
+                    f"({share:.2%}): {unseen[:5]}{' ...' if new.sum() > 5 else ''}",
+                ))
+
+        # constant
+        if checked and constant and n_missing < n_rows:
+            if ref is not None and not ref.constant:
+                severity, note = "error", "; it varies in the reference"
+            elif ref is not None:
+                severity, note = "info", "; it is constant in the reference too"
+            else:
+                severity, note = "warning", ""
+            issues.append(QualityIssue(name, "constant", severity, f"column {name!r} holds a single value{note}"))
+
+        return (
+            ColumnQuality(
+                column=name,
+                dtype=str(s.dtype),
+                column_type=kind,
+                n_missing=n_missing,
+                missing_share=missing_share,
+                n_unique=n_unique,
+                constant=constant,
+                type_mismatch_count=type_mismatch,
+                out_of_range_count=out_count,
+                out_of_range_share=out_share,
+                unseen_categories=unseen,
+                unseen_count=unseen_count,
+            ),
+            issues,
+        )
+
+
+# ----------------------------------------------------------------------------------------------
+
+
+def _column_kinds(data: ValidatedData) -> dict[str, str]:
+    kinds: dict[str, str] = {}
+    for column in data.frame.columns:
+        name = str(column)
+        if name in data.feature_types:
+            kinds[name] = data.feature_types[name]
+        elif name in (data.spec.target, data.spec.prediction) and data.task in ("binary", "multiclass"):
+            kinds[name] = "categorical"
+        else:
+            kinds[name] = _infer_feature_type(data.frame[column])
+    return kinds
+
+
+def _numeric_values(s: pd.Series) -> np.ndarray:
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        return s.to_numpy(dtype=np.float64, na_value=np.nan)
+    return pd.to_numeric(s.astype(object), errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _type_name(t: type) -> str:
+    if issubclass(t, (bool, np.bool_)):
+        return "bool"
+    if issubclass(t, (int, float, np.number)):
+        return "number"
+    if issubclass(t, str):
+        return "string"
+    if issubclass(t, (pd.Timestamp, np.datetime64)):
+        return "datetime"
+    return t.__name__
+
+
+def _dtype_family(dtype: Any) -> str | None:
+    if isinstance(dtype, pd.CategoricalDtype):
+        return _dtype_family(dtype.categories.dtype)
+    if pd.api.types.is_bool_dtype(dtype):
+        return "bool"
+    if pd.api.types.is_numeric_dtype(dtype):
+        return "number"
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return "datetime"
+    if pd.api.types.is_string_dtype(dtype) and not pd.api.types.is_object_dtype(dtype):
+        return "string"
+    return None  # object: look at the values
+
+
+def _value_types(s: pd.Series) -> pd.Series:
+    """Number of non-missing values per value type ("number", "string", "bool", ...)."""
+    values = s.dropna()
+    family = _dtype_family(s.dtype)
+    if family is not None:
+        return pd.Series({family: len(values)}) if len(values) else pd.Series(dtype=np.int64)
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        values = values.astype(object)
+    types = values.map(type).value_counts()
+    out: dict[str, int] = {}
+    for t, n in types.items():
+        out[_type_name(t)] = out.get(_type_name(t), 0) + int(n)
+    return pd.Series(out, dtype=np.int64)
+
+
+def _same_values(a: pd.Series, b: pd.Series) -> bool:
+    a, b = a.astype(object), b.astype(object)
+    return bool(((a == b) | (a.isna() & b.isna())).all())
+
+
+def _identical_columns(frame: pd.DataFrame) -> list[list[str]]:
+    """Groups of columns with equal values on every row (hash per column, then checked)."""
+    if frame.shape[1] < 2 or len(frame) == 0:
+        return []
+    weights = np.random.default_rng(0).integers(1, 2**63, size=len(frame), dtype=np.uint64)
+    digests: dict[int, list[str]] = {}
+    for column in frame.columns:
+        h = pd.util.hash_pandas_object(frame[column], index=False).to_numpy()
+        with np.errstate(over="ignore"):
+            digest = int(np.sum(h * weights, dtype=np.uint64))
+        digests.setdefault(digest, []).append(column)
+    groups: list[list[str]] = []
+    for candidates in digests.values():
+        remaining = list(candidates)
+        while len(remaining) > 1:
+            first = remaining.pop(0)
+            same = [c for c in remaining if _same_values(frame[first], frame[c])]
+            if same:
+                groups.append([str(first)] + [str(c) for c in same])
+                remaining = [c for c in remaining if c not in same]
+    return groups
