@@ -10,7 +10,8 @@ Signals (all floats; booleans are 0 / 1):
 =================================  ===========================================================
 ``dataset_drift``                  1 when the share of drifted features reaches the drift share
 ``share_drifted``, ``n_drifted``   share and count of drifted features
-``prediction_drift``               1 when any prediction / score / target column drifted
+``prediction_drift``               1 when the prediction or score column drifted
+``target_drift``                   1 when the target (label) column drifted
 ``column_drift.<column>``          1 when that column drifted
 ``drift_statistic.<column>``       that column's drift statistic
 ``quality.max_missing_share``      largest missing share over the columns of the batch
@@ -41,6 +42,7 @@ SIGNALS = (
     "share_drifted",
     "n_drifted",
     "prediction_drift",
+    "target_drift",
     "column_drift.<column>",
     "drift_statistic.<column>",
     "quality.max_missing_share",
@@ -117,7 +119,8 @@ def signals_from(*, drift: Any = None, quality: Any = None, performance: Any = N
         s["dataset_drift"] = float(bool(drift.dataset_drift))
         s["share_drifted"] = float(drift.share_drifted)
         s["n_drifted"] = float(drift.n_drifted)
-        s["prediction_drift"] = float(any(c.drifted for c in drift.prediction))
+        s["prediction_drift"] = float(any(c.drifted for c in drift.prediction if c.role != "target"))
+        s["target_drift"] = float(any(c.drifted for c in drift.prediction if c.role == "target"))
         for c in list(drift.columns) + list(drift.prediction):
             s[f"column_drift.{c.column}"] = float(bool(c.drifted))
             s[f"drift_statistic.{c.column}"] = _num(c.statistic)

@@ -134,6 +134,7 @@ class Monitor:
         deliver: bool = True,
         max_wait: float | None = None,
         compute: Callable[[], CheckResult] | None = None,
+        stop: Callable[[], bool] | None = None,
     ) -> RunOutcome:
         """Check one batch for ``window``; skipped when that window was already run.
 
@@ -143,7 +144,7 @@ class Monitor:
         run_id = self.store.claim_window(self.config.name, window)
         if run_id is None:
             log.warning("window %r of monitor %r was already checked (or is being checked); skipped", window, self.config.name)
-            report = self.deliver(max_wait=max_wait) if deliver else None
+            report = self.deliver(max_wait=max_wait, stop=stop) if deliver else None
             return RunOutcome(window=window, run_id=None, skipped=True, check=None, alerts=[], delivery=report)
         started = self.clock()
         try:
@@ -156,7 +157,7 @@ class Monitor:
         except BaseException as exc:
             self.store.fail_run(run_id, f"{type(exc).__name__}: {exc}")
             raise
-        report = self.deliver(max_wait=max_wait) if deliver else None
+        report = self.deliver(max_wait=max_wait, stop=stop) if deliver else None
         return RunOutcome(window=window, run_id=run_id, skipped=False, check=result, alerts=outcomes, delivery=report)
 
     def deliver(self, *, max_wait: float | None = None, stop: Callable[[], bool] | None = None) -> DeliveryReport:

@@ -131,7 +131,7 @@ def record_run(
                     )
                 )
                 hook_ids.append(webhook_id)
-            log.warning(
+            log.info(
                 "rule %s fired in window %s (%s %s %s %g): event %s queued for %d endpoint(s)",
                 rule.name, window, rule.signal, value, rule.op, rule.threshold, event_id, len(hook_ids),
             )
@@ -194,6 +194,6 @@ def _event_data(config: MonitorConfig, rule: Rule, window: str, run_id: int, val
             "n_reference": check.n_reference,
             "n_current": check.n_current,
             "drifted_columns": drifted,
-            "signals": check.signals,
+            "signals": {k: v for k, v in check.signals.items() if not k.startswith(("column_drift.", "drift_statistic."))},
         }
     )

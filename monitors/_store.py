@@ -31,6 +31,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import NullPool
 
 from rai._exceptions import ConfigError
 
@@ -240,6 +241,7 @@ def owner_is_dead(owner: str | None) -> bool:
 
 
 def _engine(url: str) -> Engine:
+    # no pool: a monitor opens few connections, and none is left open behind a crash or a test
     try:
         u = sa.engine.make_url(url)
     except sa.exc.ArgumentError as exc:
@@ -250,7 +252,7 @@ def _engine(url: str) -> Engine:
             folder = os.path.dirname(os.path.abspath(db))
             if not os.path.isdir(folder):
                 raise ConfigError(f"store URL {url!r}: folder {folder!r} does not exist.")
-        engine = sa.create_engine(u, connect_args={"timeout": 60})
+        engine = sa.create_engine(u, connect_args={"timeout": 60}, poolclass=NullPool)
 
         @sa.event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -263,7 +265,7 @@ def _engine(url: str) -> Engine:
 
         return engine
     try:
-        return sa.create_engine(u, pool_pre_ping=True)
+        return sa.create_engine(u, poolclass=NullPool)
     except (ImportError, sa.exc.NoSuchModuleError) as exc:
         raise ConfigError(f"store URL {u.render_as_string(hide_password=True)!r}: driver not available ({exc}).") from exc
 

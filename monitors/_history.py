@@ -1,0 +1,59 @@
+"""Plain-text rendering of the history (the ``rai monitor history --format table`` view)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+__all__ = ["format_history"]
+
+
+def _time(t: float | None) -> str:
+    if t is None:
+        return "-"
+    return dt.datetime.fromtimestamp(t, tz=dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
+
+
+def _num(v: Any, fmt: str = ".3g") -> str:
+    return "-" if v is None else format(v, fmt)
+
+
+def format_history(runs: list[dict[str, Any]], *, columns: bool = True) -> str:
+    """One block per run: the verdict, the drifted columns, alerts and their deliveries."""
+    if not runs:
+        return "no runs yet."
+    lines: list[str] = []
+    for r in runs:
+        drift = {None: "-", True: "DRIFT", False: "no drift"}[r["dataset_drift"]]
+        share = "-" if r["share_drifted"] is None else f"{r['n_drifted']} drifted, share {r['share_drifted']:.2f}"
+        lines.append(
+            f"run {r['id']}  monitor {r['monitor']}  window {r['window']}  {r['status']}  {_time(r['started_at'])}  "
+            f"rows {r['n_current'] if r['n_current'] is not None else '-'} vs {r['n_reference'] if r['n_reference'] is not None else '-'}  "
+            f"{drift} ({share})"
+        )
+        if r.get("error"):
+            lines.append(f"    error: {r['error']}")
+        if columns:
+            shown = [c for c in r["columns"] if c["drifted"]] or sorted(
+                r["columns"], key=lambda c: -(c["statistic"] or 0.0)
+            )[:3]
+            label = "drifted" if any(c["drifted"] for c in r["columns"]) else "largest"
+            for c in shown:
+                p = "" if c["p_value"] is None else f"  p {_num(c['p_value'])}"
+                lines.append(
+                    f"    {label:8s} {c['column']:<24} {c['role']:<10} {c['method']:<14} "
+                    f"stat {_num(c['statistic'], '.4f')} (threshold {_num(c['threshold'])}){p}  psi {_num(c['psi'], '.3f')}"
+                )
+        for a in r["alerts"]:
+            lines.append(
+                f"    alert    {a['rule']} [{a['severity']}] {a['signal']} = {_num(a['value'])} {a['op']} {_num(a['threshold'])}: "
+                f"{a['status']}" + (f" ({a['reason']})" if a["reason"] else "") + (f" event {a['event_id']}" if a["event_id"] else "")
+            )
+            for d in a["deliveries"]:
+                extra = f", last {d['last_status'] or d['last_error']}" if d["state"] != "delivered" else ""
+                nxt = f", next try {_time(d['next_attempt_at'])}" if d["next_attempt_at"] else ""
+                lines.append(
+                    f"      webhook {d['webhook_id']} -> {d['endpoint']} {d['url']}: {d['state']} after "
+                    f"{d['attempts']} attempt(s){extra}{nxt}"
+                )
+    return "\n".join(lines)

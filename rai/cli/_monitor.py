@@ -1,0 +1,275 @@
+"""``rai monitor``: scheduled drift checks, history and signed retraining webhooks.
+
+The webhook secret comes from the environment variable ``RAI_WEBHOOK_SECRET`` only (never a
+flag, never logged, never stored). Exit codes: 0 done (drift or not), 1 drift with
+``--fail-on-drift``, 2 bad input or usage.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+__all__ = ["monitor_group"]
+
+
+def _columns(value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    return tuple(v.strip() for v in value.split(",") if v.strip())
+
+
+def _load(config_path: Path | None) -> tuple[Any, Any]:
+    """(rai Config, MonitorConfig) from an optional rai.yaml."""
+    from rai._config import Config, load_config
+
+    from monitors import MonitorConfig
+
+    config = load_config(config_path) if config_path is not None else Config()
+    base = config.source.parent if config.source is not None else None
+    return config, MonitorConfig.from_mapping(config.monitor, base=base)
+
+
+def _with_flags(mcfg: Any, *, store: str | None, webhook_url: str | None, name: str | None) -> Any:
+    from monitors import Endpoint
+
+    changes: dict[str, Any] = {}
+    if store:
+        changes["store"] = store
+    if name:
+        changes["name"] = name
+        if mcfg.source == f"/rai/monitors/{mcfg.name}":
+            changes["source"] = f"/rai/monitors/{name}"
+    if webhook_url:
+        changes["webhooks"] = tuple(mcfg.webhooks) + (Endpoint(name="cli", url=webhook_url),)
+    return mcfg.update(**changes) if changes else mcfg
+
+
+def _spec_from(config: Any, **flags: Any) -> Any:
+    changes = {k: v for k, v in flags.items() if v is not None}
+    return config.spec.replace(**changes)
+
+
+def _echo_outcome(out: Any) -> None:
+    if out.skipped:
+        click.echo(f"window {out.window}: already checked; skipped (pending webhooks were still sent).")
+    else:
+        d = out.check.drift
+        if d is not None:
+            drifted = [c.column for c in list(d.columns) + list(d.prediction) if c.drifted]
+            click.echo(
+                f"window {out.window}: {d.n_drifted} of {d.n_columns} features drifted (share {d.share_drifted:.2f}); "
+                f"dataset drift: {'yes' if d.dataset_drift else 'no'}" + (f"; drifted: {', '.join(drifted)}" if drifted else "")
+            )
+        for a in out.alerts:
+            if a.status == "fired":
+                click.echo(f"alert {a.rule} [{a.severity}] fired: event {a.event_id} queued for {len(a.webhook_ids)} endpoint(s)")
+            else:
+                click.echo(f"alert {a.rule} [{a.severity}] suppressed: {a.reason}")
+        for note in out.check.notes:
+            click.echo(f"note: {note}", err=True)
+    r = out.delivery
+    if r is not None and (r.attempts or r.dead or r.disabled):
+        click.echo(f"webhooks: {r.delivered} delivered, {r.retrying} to retry, {r.dead} dead-lettered, "
+                   f"{r.disabled} to disabled endpoints ({r.attempts} attempt(s))")
+
+
+@click.group("monitor", context_settings={"help_option_names": ["-h", "--help"]})
+def monitor_group() -> None:
+    """Scheduled drift checks with history, alert rules and signed retraining webhooks.
+
+    \b
+    The store is a SQLAlchemy URL: sqlite:///monitor.db (default file) or
+    postgresql+psycopg://user@host/db. Webhooks are signed with RAI_WEBHOOK_SECRET.
+    """
+
+
+@monitor_group.command("run")
+@click.option("--reference", type=click.Path(dir_okay=False, path_type=Path), help="Reference (training) table.")
+@click.option("--current", type=click.Path(dir_okay=False, path_type=Path), help="The production batch to check.")
+@click.option("--target", help="Column of the true label (performance when labels are present).")
+@click.option("--prediction", help="Column of the model's predicted label.")
+@click.option("--score", help="Column of the predicted probability of the positive class.")
+@click.option("--sensitive", help="Sensitive feature columns, comma-separated.")
+@click.option("--id", "id_column", help="Row id column (not a feature).")
+@click.option("--exclude", help="Columns that are neither features nor outputs, comma-separated.")
+@click.option("--categorical", help="Columns to treat as categorical, comma-separated.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="rai.yaml (monitor: section).")
+@click.option("--store", help="History store URL, e.g. sqlite:///monitor.db.")
+@click.option("--webhook-url", help="An extra webhook endpoint (CloudEvents); secret from RAI_WEBHOOK_SECRET.")
+@click.option("--window", help="Label of the window checked (default: batch-<sha256 of the batch>). Each window runs once.")
+@click.option("--name", help="Monitor name (default: monitor.name or 'default').")
+@click.option("--max-wait", type=float, help="Seconds to keep retrying webhooks before leaving them to `deliver`.")
+@click.option("--fail-on-drift", is_flag=True, help="Exit 1 when dataset or prediction drift is found.")
+def run_command(reference, current, target, prediction, score, sensitive, id_column, exclude, categorical,
+                config_path, store, webhook_url, window, name, max_wait, fail_on_drift) -> None:
+    """Check one batch now: drift, quality (performance with labels); alert; send webhooks.
+
+    \b
+    Example:
+      RAI_WEBHOOK_SECRET=whsec_... rai monitor run --reference train.parquet \\
+          --current batch.parquet --store sqlite:///monitor.db --webhook-url https://ci.example.org/hook
+    """
+    from rai._exceptions import ConfigError
+    from rai._io import read_table
+
+    from monitors import Monitor
+
+    config, mcfg = _load(config_path)
+    mcfg = _with_flags(mcfg, store=store, webhook_url=webhook_url, name=name)
+    spec = _spec_from(config, target=target, prediction=prediction, score=score, sensitive=_columns(sensitive),
+                      id=id_column, exclude=_columns(exclude), categorical=_columns(categorical))
+    reference = reference or mcfg.reference or config.reference_path
+    current = current or mcfg.current or config.data_path
+    if current is None:
+        raise ConfigError("missing --current FILE: the production batch to check (or monitor.current in rai.yaml).")
+    if reference is None and mcfg.profile is None:
+        raise ConfigError("missing --reference FILE: the reference table (or monitor.reference / monitor.profile in rai.yaml).")
+    if store is None and not config.monitor.get("store"):
+        raise ConfigError("missing --store URL, e.g. --store sqlite:///monitor.db (or monitor.store in rai.yaml).")
+    mon = Monitor(mcfg, spec=spec, options=config.analyzers, seed=config.seed)
+    try:
+        mon.preflight()
+        batch = read_table(current)
+        window = window or f"batch-{batch.sha256[:16]}"
+        ref_frame = read_table(reference).frame if reference is not None else None
+        profile = _read_profile(mcfg.profile) if ref_frame is None else None
+        out = mon.check(batch.frame, window=window, reference=ref_frame, profile=profile, max_wait=max_wait)
+    finally:
+        mon.close()
+    _echo_outcome(out)
+    if fail_on_drift and out.check is not None and out.check.drift is not None:
+        if out.check.drift.dataset_drift or any(c.drifted for c in out.check.drift.prediction):
+            raise click.exceptions.Exit(1)
+
+
+def _read_profile(path: Path | None) -> Any:
+    if path is None:
+        return None
+    from rai._exceptions import UnsupportedError
+
+    raise UnsupportedError(
+        f"monitor.profile {str(path)!r}: checks against a stored profile need rai._profile, which this "
+        "version does not ship yet; give a reference table instead."
+    )
+
+
+@monitor_group.command("deliver")
+@click.option("--store", help="History store URL.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="rai.yaml (endpoint timeouts, tokens, URL policy).")
+@click.option("--max-wait", type=float, default=0.0, show_default=True,
+              help="Seconds to keep retrying what fails before leaving it for the next call.")
+def deliver_command(store, config_path, max_wait) -> None:
+    """Send what is pending in the outbox (after a crash, an outage, or from cron)."""
+    from rai._exceptions import ConfigError
+
+    from monitors import Store, WebhookSender
+
+    _config, mcfg = _load(config_path)
+    url = store or (mcfg.store if _config.monitor.get("store") else None)
+    if url is None:
+        raise ConfigError("missing --store URL, e.g. --store sqlite:///monitor.db (or monitor.store in rai.yaml).")
+    st = Store(url)
+    with WebhookSender(st, endpoints={e.name: e for e in mcfg.webhooks}, policy=mcfg.delivery, network=mcfg.network) as sender:
+        report = sender.drain(max_wait=max_wait)
+    left = len(st.pending_deliveries())
+    click.echo(f"webhooks: {report.delivered} delivered, {report.retrying} to retry, {report.dead} dead-lettered, "
+               f"{report.disabled} to disabled endpoints ({report.attempts} attempt(s)); {left} pending.")
+
+
+@monitor_group.command("history")
+@click.option("--store", help="History store URL.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="rai.yaml (monitor.store).")
+@click.option("--monitor", "monitor_name", help="Only this monitor.")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="Most recent runs shown.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def history_command(store, config_path, monitor_name, limit, fmt) -> None:
+    """Past runs with their per-column results, alerts and delivery states."""
+    import json
+
+    from rai._exceptions import ConfigError
+    from rai._serialize import to_jsonable
+
+    from monitors import Store
+    from monitors._history import format_history
+
+    _config, mcfg = _load(config_path)
+    url = store or (mcfg.store if _config.monitor.get("store") else None)
+    if url is None:
+        raise ConfigError("missing --store URL, e.g. --store sqlite:///monitor.db (or monitor.store in rai.yaml).")
+    runs = Store(url).history(monitor=monitor_name, limit=limit)
+    if fmt == "json":
+        click.echo(json.dumps(to_jsonable(runs), indent=2, ensure_ascii=False, allow_nan=False))
+    else:
+        click.echo(format_history(runs))
+
+
+@monitor_group.command("serve")
+@click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="rai.yaml with monitor.schedule, monitor.current and a reference.")
+@click.option("--store", help="Override monitor.store.")
+@click.option("--max-ticks", type=click.IntRange(min=1), help="Stop after this many scheduled checks (default: run until stopped).")
+def serve_command(config_path, store, max_ticks) -> None:
+    """Run checks on the cron schedule until SIGTERM / Ctrl-C (the check in flight finishes).
+
+    monitor.current may hold strftime fields filled with the tick time (UTC),
+    e.g. batches/%Y-%m-%d.parquet.
+    """
+    import datetime as dt
+    import signal
+    import threading
+
+    from rai._exceptions import ConfigError
+    from rai._io import read_table
+
+    from monitors import Monitor
+    from monitors._schedule import serve
+
+    config, mcfg = _load(config_path)
+    mcfg = _with_flags(mcfg, store=store, webhook_url=None, name=None)
+    if not mcfg.schedule:
+        raise ConfigError(f"{config_path}: monitor.schedule is missing; expected a cron expression such as '0 * * * *'.")
+    if mcfg.current is None:
+        raise ConfigError(f"{config_path}: monitor.current is missing; expected the path of the batch to check.")
+    reference = mcfg.reference or config.reference_path
+    if reference is None:
+        raise ConfigError(f"{config_path}: monitor.reference (or data.reference) is missing.")
+    stop = threading.Event()
+
+    def _stop(signum, _frame) -> None:
+        click.echo(f"received {signal.Signals(signum).name}: finishing the check in flight, then stopping.", err=True)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    ref_frame = read_table(reference).frame
+    mon = Monitor(mcfg, spec=config.spec, options=config.analyzers, seed=config.seed, sleep=lambda s: stop.wait(s))
+    mon.preflight()
+
+    def load_current(tick: float):
+        when = dt.datetime.fromtimestamp(tick, tz=dt.timezone.utc)
+        return read_table(Path(when.strftime(str(mcfg.current)))).frame
+
+    click.echo(f"monitor {mcfg.name}: serving on schedule {mcfg.schedule!r} (store {mon.store.safe_url}); "
+               "SIGTERM or Ctrl-C stops.", err=True)
+    try:
+        ticks = serve(mon, schedule=mcfg.schedule, load_current=load_current, reference=ref_frame, stop=stop,
+                      max_ticks=max_ticks)
+    finally:
+        mon.close()
+    click.echo(f"stopped after {ticks} scheduled check(s).", err=True)
+
+
+@monitor_group.command("demo")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("rai-monitor-demo"),
+              show_default=True, help="Folder for the demo store.")
+@click.option("--rows", type=click.IntRange(min=200), help="Sample this many rows per year (faster).")
+def demo_command(out_dir, rows) -> None:
+    """Replay ACS 2016-2018 against 2015 with a local webhook receiver; show the history."""
+    from monitors._demo import run_demo
+
+    result = run_demo(out_dir, rows=rows, echo=click.echo)
+    click.echo(result.text)
