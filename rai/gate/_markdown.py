@@ -61,16 +61,19 @@ def _bound(result: CheckResult) -> str:
 
 
 def _sizes(result: CheckResult, limit: int = 6) -> str:
-    sizes = result.sizes
+    sizes = list(result.shown.measurement.sizes)
     parts = [f"{s.label}: {fmt(s.count)}{' (insufficient)' if s.insufficient else ''}" for s in sizes[:limit]]
     if len(sizes) > limit:
         parts.append(f"... {len(sizes) - limit} more")
     return md("; ".join(parts)) if parts else "-"
 
 
-def _metric_cell(result: CheckResult) -> str:
+def _metric_cell(result: CheckResult, *, shown: bool = True) -> str:
     quals = ", ".join(f"{k}={v}" for k, v in result.check.qualifiers.items())
-    return code(result.check.metric) + (f" ({md(quals)})" if quals else "")
+    cell = code(result.check.metric) + (f" ({md(quals)})" if quals else "")
+    if shown and len(result.details) > 1:  # the number shown, out of several
+        cell += f" → {md(result.shown.measurement.label)}"
+    return cell
 
 
 def _outcome_cell(result: CheckResult) -> str:
@@ -106,7 +109,7 @@ def _check_table(verdict: Verdict) -> list[str]:
 def _details(verdict: Verdict) -> list[str]:
     lines = ["<details><summary>Every number the checks decided on</summary>", ""]
     for r in verdict.results:
-        lines.append(f"**{md(r.check.name)}**: {_metric_cell(r)}, severity {r.check.severity}, decide_on {r.check.decide_on}, "
+        lines.append(f"**{md(r.check.name)}**: {_metric_cell(r, shown=False)}, severity {r.check.severity}, decide_on {r.check.decide_on}, "
                      f"on_insufficient {r.check.on_insufficient}" + (f". {md(r.check.description)}" if r.check.description else ""))
         lines.append("")
         lines.append("| Number | Value | Interval | Bound | Baseline | Sizes | Outcome |")

@@ -352,7 +352,9 @@ class _Resolver:
         out = []
         for entry in entries:
             feature = entry["sensitive_feature"]
-            groups = _unique([*(entry.get("by_group") or {}), *(entry.get("insufficient_groups") or [])])
+            # a disparity compares every group of the feature (equalized odds lists none in by_group)
+            groups = _unique(g.get("group") for g in fair.get("groups") or [] if g.get("sensitive_feature") == feature)
+            groups = _unique([*groups, *(entry.get("by_group") or {}), *(entry.get("insufficient_groups") or [])])
             sizes = tuple(self._group_size(fair, feature, g, entry) for g in groups)
             if path.part == "difference":
                 low, high = entry.get("ci_low"), entry.get("ci_high")
