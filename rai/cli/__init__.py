@@ -72,7 +72,9 @@ def main(argv: list[str] | None = None) -> None:
     from rai._exceptions import UserInputError
 
     try:
-        cli.main(args=argv, prog_name="rai", standalone_mode=False)
+        rc = cli.main(args=argv, prog_name="rai", standalone_mode=False)
+        if isinstance(rc, int) and rc:  # ctx.exit(n) / click.exceptions.Exit(n) return n here
+            sys.exit(rc)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(130)
