@@ -284,7 +284,8 @@ class _Resolver:
                 raise self.fail(f"the {self.role} has no {what} for this path")
             return options
         if wanted not in options:
-            close = difflib.get_close_matches(wanted, options, n=1)
+            close = [o for o in options if str(o).casefold() == wanted.casefold()]
+            close = close or difflib.get_close_matches(wanted, [str(o) for o in options], n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise self.fail(f"{what} {wanted!r} is not in the {self.role}{hint} (it has {_listing(options)})")
         return [wanted]
