@@ -1,0 +1,226 @@
+"""Static SVG charts for the printed model card (the dashboard draws its own in the browser).
+
+Each helper takes plain numbers and labels from the report context and returns ``Markup``
+holding one ``<svg>`` element; every label goes through ``markupsafe.escape``, so text from
+column names or group values can never become markup. No scripts, no external references.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from markupsafe import Markup, escape
+
+__all__ = ["ci_bars", "paired_bars", "heatmap", "line_chart", "PALETTE"]
+
+PALETTE = {
+    "bar": "#3b6fb6",
+    "ref": "#9aa5b1",
+    "cur": "#3b6fb6",
+    "bad": "#c2410c",
+    "muted": "#b8c0c8",
+    "axis": "#6b7280",
+    "text": "#1f2937",
+    "grid": "#e5e7eb",
+}
+_FONT = 'font-family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif" font-size="11"'
+
+
+def _f(x: float) -> str:
+    return f"{x:.1f}"
+
+
+def _label(text: Any, limit: int = 28) -> str:
+    s = "" if text is None else str(text)
+    return s if len(s) <= limit else s[: limit - 1] + "…"
+
+
+def _domain(values: Sequence[float | None], lo: float | None = None, hi: float | None = None) -> tuple[float, float]:
+    vals = [v for v in values if v is not None and math.isfinite(v)]
+    a = min(vals + [0.0]) if lo is None else lo
+    b = max(vals + [0.0]) if hi is None else hi
+    if b - a < 1e-12:
+        b = a + 1.0
+    return a, b
+
+
+def ci_bars(
+    items: Sequence[dict[str, Any]],
+    *,
+    title: str = "",
+    lo: float | None = None,
+    hi: float | None = None,
+    width: int = 560,
+    reference: float | None = None,
+) -> Markup:
+    """Horizontal bars with confidence-interval whiskers.
+
+    ``items``: ``{label, value, low, high, insufficient}``; insufficient items are drawn grey
+    and marked. ``reference`` draws a dashed vertical line (e.g. the overall value).
+    """
+    items = list(items)
+    if not items:
+        return Markup("")
+    row, left, right, top = 22, 170, 70, 24 if title else 8
+    height = top + row * len(items) + 24
+    a, b = _domain([v for it in items for v in (it.get("value"), it.get("low"), it.get("high"))], lo, hi)
+    plot = width - left - right
+
+    def x(v: float) -> float:
+        return left + (min(max(v, a), b) - a) / (b - a) * plot
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
+             f'width="{width}" height="{height}" {_FONT}>']
+    if title:
+        parts.append(f'<text x="0" y="14" font-weight="600" fill="{PALETTE["text"]}">{escape(title)}</text>')
+    for t in range(5):
+        v = a + (b - a) * t / 4
+        parts.append(f'<line x1="{_f(x(v))}" x2="{_f(x(v))}" y1="{top}" y2="{top + row * len(items)}" stroke="{PALETTE["grid"]}"/>')
+        parts.append(f'<text x="{_f(x(v))}" y="{top + row * len(items) + 14}" text-anchor="middle" fill="{PALETTE["axis"]}">{v:.2g}</text>')
+    for i, it in enumerate(items):
+        y = top + i * row
+        insufficient = bool(it.get("insufficient"))
+        color = PALETTE["muted"] if insufficient else (PALETTE["bad"] if it.get("highlight") else PALETTE["bar"])
+        name = _label(it.get("label")) + (" (insufficient)" if insufficient else "")
+        parts.append(f'<text x="{left - 6}" y="{y + 15}" text-anchor="end" fill="{PALETTE["text"]}">'
+                     f'<title>{escape(it.get("label"))}</title>{escape(name)}</text>')
+        value = it.get("value")
+        if value is None:
+            parts.append(f'<text x="{left + 4}" y="{y + 15}" fill="{PALETTE["axis"]}">n/a</text>')
+            continue
+        x0, x1 = x(max(a, min(0.0, b))), x(value)
+        parts.append(f'<rect x="{_f(min(x0, x1))}" y="{y + 5}" width="{_f(max(abs(x1 - x0), 1))}" height="12" fill="{color}" rx="2"/>')
+        low, high = it.get("low"), it.get("high")
+        if low is not None and high is not None:
+            parts.append(f'<line x1="{_f(x(low))}" x2="{_f(x(high))}" y1="{y + 11}" y2="{y + 11}" stroke="{PALETTE["text"]}" stroke-width="1.4"/>')
+            for v in (low, high):
+                parts.append(f'<line x1="{_f(x(v))}" x2="{_f(x(v))}" y1="{y + 6}" y2="{y + 16}" stroke="{PALETTE["text"]}" stroke-width="1.4"/>')
+        text = f"{value:.3f}"
+        parts.append(f'<text x="{width - right + 6}" y="{y + 15}" fill="{PALETTE["text"]}">{escape(text)}</text>')
+    if reference is not None:
+        parts.append(f'<line x1="{_f(x(reference))}" x2="{_f(x(reference))}" y1="{top - 4}" y2="{top + row * len(items)}" '
+                     f'stroke="{PALETTE["axis"]}" stroke-dasharray="4 3"/>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def paired_bars(labels: Sequence[Any], reference: Sequence[float], current: Sequence[float], *,
+                title: str = "", width: int = 560, height: int = 170) -> Markup:
+    """Reference vs current shares per bin / category (grouped vertical bars)."""
+    n = min(len(labels), len(reference), len(current))
+    if n == 0:
+        return Markup("")
+    left, right, top, bottom = 40, 10, 26 if title else 10, 42
+    plot_w, plot_h = width - left - right, height - top - bottom
+    peak = max(list(reference[:n]) + list(current[:n]) + [1e-9])
+    slot = plot_w / n
+    bw = max(slot * 0.38, 0.8)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
+             f'width="{width}" height="{height}" {_FONT}>']
+    if title:
+        parts.append(f'<text x="0" y="14" font-weight="600" fill="{PALETTE["text"]}">{escape(title)}</text>')
+    for t in range(3):
+        v = peak * t / 2
+        y = top + plot_h - v / peak * plot_h
+        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{_f(y)}" y2="{_f(y)}" stroke="{PALETTE["grid"]}"/>')
+        parts.append(f'<text x="{left - 4}" y="{_f(y + 4)}" text-anchor="end" fill="{PALETTE["axis"]}">{v:.0%}</text>')
+    every = max(1, math.ceil(n / 12))
+    for i in range(n):
+        x = left + i * slot + slot * 0.1
+        for j, (series, color) in enumerate(((reference, PALETTE["ref"]), (current, PALETTE["cur"]))):
+            h = series[i] / peak * plot_h
+            parts.append(f'<rect x="{_f(x + j * bw)}" y="{_f(top + plot_h - h)}" width="{_f(bw)}" height="{_f(h)}" fill="{color}">'
+                         f'<title>{escape(labels[i])}: {series[i]:.1%}</title></rect>')
+        if i % every == 0:
+            parts.append(f'<text x="{_f(x + bw)}" y="{top + plot_h + 14}" text-anchor="middle" fill="{PALETTE["axis"]}">'
+                         f'{escape(_label(labels[i], 14))}</text>')
+    ly = height - 8
+    parts.append(f'<rect x="{left}" y="{ly - 9}" width="10" height="10" fill="{PALETTE["ref"]}"/>'
+                 f'<text x="{left + 14}" y="{ly}" fill="{PALETTE["text"]}">reference</text>'
+                 f'<rect x="{left + 90}" y="{ly - 9}" width="10" height="10" fill="{PALETTE["cur"]}"/>'
+                 f'<text x="{left + 104}" y="{ly}" fill="{PALETTE["text"]}">current</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def heatmap(x_labels: Sequence[Any], y_labels: Sequence[Any], values: Sequence[Sequence[float | None]], *,
+            title: str = "", width: int = 560) -> Markup:
+    """A heat map of values in [0, 1] (error rates): white to dark orange, with the value printed."""
+    if not values or not x_labels:
+        return Markup("")
+    nx, ny = len(x_labels), len(values)
+    left, top = 120, 26 if title else 8
+    cell_w = max(min((width - left - 10) / nx, 80), 14)
+    cell_h = 22
+    height = top + ny * cell_h + 40
+    vals = [v for row in values for v in row if v is not None]
+    peak = max(vals + [1e-9])
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
+             f'width="{width}" height="{height}" {_FONT}>']
+    if title:
+        parts.append(f'<text x="0" y="14" font-weight="600" fill="{PALETTE["text"]}">{escape(title)}</text>')
+    for j, row in enumerate(values):
+        y = top + j * cell_h
+        parts.append(f'<text x="{left - 6}" y="{y + 15}" text-anchor="end" fill="{PALETTE["text"]}">'
+                     f'{escape(_label(y_labels[j] if j < len(y_labels) else "", 18))}</text>')
+        for i, v in enumerate(row[:nx]):
+            x = left + i * cell_w
+            if v is None:
+                fill, txt = "#f3f4f6", ""
+            else:
+                t = v / peak
+                r, g, b = int(255 - t * (255 - 194)), int(255 - t * (255 - 65)), int(255 - t * (255 - 12))
+                fill, txt = f"rgb({r},{g},{b})", f"{v:.2f}"
+            parts.append(f'<rect x="{_f(x)}" y="{y}" width="{_f(cell_w - 1)}" height="{cell_h - 1}" fill="{fill}">'
+                         f'<title>{escape(x_labels[i])} / {escape(y_labels[j] if j < len(y_labels) else "")}: {escape(txt or "n/a")}</title></rect>')
+            if txt and cell_w >= 30:
+                color = "#ffffff" if v / peak > 0.6 else PALETTE["text"]
+                parts.append(f'<text x="{_f(x + cell_w / 2)}" y="{y + 15}" text-anchor="middle" fill="{color}">{txt}</text>')
+    every = max(1, math.ceil(nx / 10))
+    for i in range(0, nx, every):
+        parts.append(f'<text x="{_f(left + i * cell_w + cell_w / 2)}" y="{top + ny * cell_h + 14}" text-anchor="middle" '
+                     f'fill="{PALETTE["axis"]}">{escape(_label(x_labels[i], 12))}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def line_chart(x: Sequence[Any], y: Sequence[float | None], *, title: str = "", width: int = 270, height: int = 150) -> Markup:
+    """A shape function: a line over numeric x, bars over categories."""
+    pts = [(a, b) for a, b in zip(x, y) if b is not None]
+    if not pts:
+        return Markup("")
+    left, right, top, bottom = 34, 8, 22 if title else 8, 24
+    pw, ph = width - left - right, height - top - bottom
+    lo, hi = _domain([b for _, b in pts])
+    numeric = all(isinstance(a, (int, float)) and not isinstance(a, bool) for a, _ in pts)
+
+    def yy(v: float) -> float:
+        return top + ph - (v - lo) / (hi - lo) * ph
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
+             f'width="{width}" height="{height}" {_FONT}>']
+    if title:
+        parts.append(f'<text x="0" y="13" font-weight="600" fill="{PALETTE["text"]}">{escape(_label(title, 40))}</text>')
+    parts.append(f'<line x1="{left}" x2="{width - right}" y1="{_f(yy(0.0) if lo <= 0 <= hi else top + ph)}" '
+                 f'y2="{_f(yy(0.0) if lo <= 0 <= hi else top + ph)}" stroke="{PALETTE["grid"]}"/>')
+    parts.append(f'<text x="{left - 4}" y="{_f(top + 8)}" text-anchor="end" fill="{PALETTE["axis"]}">{hi:.2g}</text>'
+                 f'<text x="{left - 4}" y="{_f(top + ph)}" text-anchor="end" fill="{PALETTE["axis"]}">{lo:.2g}</text>')
+    if numeric:
+        xs = [float(a) for a, _ in pts]
+        x0, x1 = min(xs), max(xs)
+        span = (x1 - x0) or 1.0
+        path = " ".join(f"{'M' if i == 0 else 'L'}{_f(left + (float(a) - x0) / span * pw)},{_f(yy(b))}" for i, (a, b) in enumerate(pts))
+        parts.append(f'<path d="{path}" fill="none" stroke="{PALETTE["bar"]}" stroke-width="1.8"/>')
+        parts.append(f'<text x="{left}" y="{height - 6}" fill="{PALETTE["axis"]}">{x0:.3g}</text>'
+                     f'<text x="{width - right}" y="{height - 6}" text-anchor="end" fill="{PALETTE["axis"]}">{x1:.3g}</text>')
+    else:
+        slot = pw / len(pts)
+        base = yy(0.0) if lo <= 0 <= hi else top + ph
+        for i, (a, b) in enumerate(pts):
+            yb = yy(b)
+            parts.append(f'<rect x="{_f(left + i * slot + 1)}" y="{_f(min(yb, base))}" width="{_f(max(slot - 2, 1))}" '
+                         f'height="{_f(max(abs(base - yb), 0.5))}" fill="{PALETTE["bar"]}"><title>{escape(a)}: {b:.3g}</title></rect>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
