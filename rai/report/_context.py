@@ -482,33 +482,63 @@ def _quality(q: dict[str, Any] | None, limits: Limits, summaries: list[str]) -> 
     }
 
 
+def _filter_text(f: Any) -> str:
+    """A machine filter ({column, kind, low, high, values, negate, include_missing}) as text."""
+    if not isinstance(f, dict):
+        return str(f)
+    col = f.get("column")
+    if f.get("kind") == "numeric" or "low" in f or "high" in f:
+        parts = []
+        if f.get("low") is not None:
+            parts.append(f"{col} > {_short(_num(f['low']))}")
+        if f.get("high") is not None:
+            parts.append(f"{col} <= {_short(_num(f['high']))}")
+        text = " and ".join(parts) or f"{col} (any)"
+    elif "values" in f:
+        vals = ", ".join(repr(str(v)) for v in (f.get("values") or [])[:20])
+        text = f"{col} {'not in' if f.get('negate') else 'in'} {{{vals}}}"
+    else:
+        text = ", ".join(f"{k}: {v}" for k, v in f.items())
+    if f.get("include_missing"):
+        text += " (or missing)"
+    return text
+
+
 def _errors(err: dict[str, Any] | None, limits: Limits, summaries: list[str]) -> dict[str, Any] | None:
     if not err:
         return None
     cohorts_raw = list(err.get("cohorts") or [])
     overall = _num(err.get("overall_error_rate") if "overall_error_rate" in err else err.get("error_rate"))
+    alpha = _num(err.get("alpha")) or SIGNIFICANCE
     cohorts = []
     for c in cohorts_raw:
-        padj = _num(c.get("p_value_adjusted"))
-        p = _num(c.get("p_value"))
+        if "p_value_raw" in c:  # the analyzer's contract: p_value is BH-adjusted, p_value_raw the test's
+            padj, p = _num(c.get("p_value")), _num(c.get("p_value_raw"))
+        else:
+            padj, p = _num(c.get("p_value_adjusted")), _num(c.get("p_value"))
         rate = _num(c.get("error_rate"))
         sig_p = padj if padj is not None else p
+        significant = c.get("significant")
+        if significant is None:
+            significant = sig_p is not None and sig_p < alpha
+        size = c.get("size") or 0
+        makeup = c.get("group_makeup") or c.get("group_composition") or c.get("composition") or {}
+        metrics = c.get("metrics") if isinstance(c.get("metrics"), dict) else {}
         cohorts.append({
             "rule": _clip(c.get("rule"), 2 * limits.text),
-            "filters": to_jsonable(c.get("filters"))[:20] if isinstance(c.get("filters"), list) else [],
+            "filters": [_clip(_filter_text(f), limits.text) for f in (c.get("filters") or [])[:20]],
             "size": c.get("size"),
             "n_errors": c.get("n_errors"),
             "error_rate": rate,
             "error_coverage": _num(c.get("error_coverage")),
             "p_value": p,
             "p_value_adjusted": padj,
-            "significant": bool(sig_p is not None and sig_p < SIGNIFICANCE),
+            "significant": bool(significant),
             "worse": bool(rate is not None and overall is not None and rate > overall),
-            "metrics": {str(k): _num(v) for k, v in (c.get("metrics") or c.get("performance") or {}).items()
-                        if _num(v) is not None} if isinstance(c.get("metrics") or c.get("performance"), dict) else {},
-            "groups": _composition(c.get("group_composition") or c.get("composition") or c.get("groups"), limits),
+            "metrics": [{"name": str(k), "label": _label(str(k)), "value": _num(v)} for k, v in metrics.items() if _num(v) is not None],
+            "groups": _composition(makeup, size, limits),
         })
-    # the worst first: significant and worse than overall, then by error coverage
+    # the worst first: significant and worse than overall, then by error rate and coverage
     cohorts.sort(key=lambda c: (not (c["significant"] and c["worse"]), -(c["error_rate"] or 0), -(c["error_coverage"] or 0)))
     for i, c in enumerate(cohorts):
         c["rank"] = i + 1
@@ -520,70 +550,117 @@ def _errors(err: dict[str, Any] | None, limits: Limits, summaries: list[str]) ->
         )
     heatmap = _heatmap(err.get("heatmap"), limits, summaries)
     flagged = [c for c in cohorts if c["significant"] and c["worse"]]
+    status = err.get("status") or "ok"
     return {
         "overall_error_rate": overall,
         "n_errors": err.get("n_errors"),
         "n_rows": err.get("n_rows"),
         "error_definition": err.get("error_definition") or err.get("definition"),
-        "tree": {k: err.get(k) for k in ("max_depth", "min_leaf_size", "min_samples_leaf") if err.get(k) is not None},
+        "max_depth": err.get("max_depth"),
+        "min_leaf_size": err.get("min_leaf_size"),
+        "honest": err.get("honest"),
+        "n_test": err.get("n_test"),
+        "alpha": alpha,
+        "correction": err.get("correction") or "benjamini-hochberg",
         "n_cohorts": len(cohorts),
         "n_significant": len(flagged),
         "cohorts": kept,
         "worst": flagged[0] if flagged else None,
         "heatmap": heatmap,
-        "status": "attention" if flagged else "ok",
-        "note": _clip(err.get("note") or err.get("message") or "", 2 * limits.text) or None,
+        "analysis_status": status,
+        "status": "attention" if flagged else ("insufficient" if status == "insufficient_data" else "ok"),
+        "note": _clip(err.get("message") or err.get("note") or "", 2 * limits.text) or None,
     }
 
 
-def _composition(raw: Any, limits: Limits) -> list[dict[str, Any]]:
-    """Group make-up of a cohort: [{feature, group, share}] from a list or a nested mapping."""
+def _composition(raw: Any, size: int, limits: Limits) -> list[dict[str, Any]]:
+    """Group make-up of a cohort, [{feature, group, count, share}], from {feature: {group: count}} or a list."""
     out: list[dict[str, Any]] = []
     if isinstance(raw, dict):
         for feature, groups in raw.items():
             if isinstance(groups, dict):
-                for group, share in groups.items():
-                    out.append({"feature": _clip(feature, 80), "group": _clip(group, 80), "share": _num(share)})
+                total = sum(v for v in groups.values() if isinstance(v, (int, float))) or size or 1
+                for group, value in sorted(groups.items(), key=lambda kv: -(kv[1] or 0) if isinstance(kv[1], (int, float)) else 0):
+                    count = value if isinstance(value, int) else None
+                    share = (value / total) if isinstance(value, int) else _num(value)
+                    out.append({"feature": _clip(feature, 80), "group": _clip(group, 80), "count": count, "share": share})
     elif isinstance(raw, list):
         for item in raw:
             if isinstance(item, dict):
                 out.append({"feature": _clip(item.get("sensitive_feature") or item.get("feature"), 80),
-                            "group": _clip(item.get("group"), 80),
-                            "share": _num(item.get("share") if "share" in item else item.get("cohort_share")),
-                            "count": item.get("count")})
+                            "group": _clip(item.get("group"), 80), "count": item.get("count"),
+                            "share": _num(item.get("share"))})
     return out[:40]
 
 
 def _heatmap(raw: Any, limits: Limits, summaries: list[str]) -> dict[str, Any] | None:
-    """Normalise the error heat map to x / y labels and cells of error rate and count."""
+    """The error heat map as x (columns) / y (rows) labels and cells of error rate and count.
+
+    The analyzer's cell ``[i][j]`` is bin ``i`` of the first axis and ``j`` of the second: the
+    first axis becomes the rows. With one axis, the bins become one row of columns.
+    """
     if not raw:
         return None
-    if isinstance(raw, list):  # a list of heat maps: take the first (the dashboard shows it)
+    if isinstance(raw, list):
         raw = raw[0] if raw else None
         if not raw:
             return None
-    features = list(raw.get("features") or [f for f in (raw.get("x_feature"), raw.get("y_feature")) if f])
-    x = [_clip(v, 60) for v in raw.get("x_labels") or raw.get("x_bins") or raw.get("columns") or []]
-    y = [_clip(v, 60) for v in raw.get("y_labels") or raw.get("y_bins") or raw.get("rows") or []]
-    rates = raw.get("error_rate") or raw.get("error_rates") or raw.get("values") or raw.get("cells") or []
-    counts = raw.get("count") or raw.get("counts") or raw.get("size") or raw.get("sizes") or []
-    if rates and not isinstance(rates[0], list):  # one feature: a single row
-        rates = [rates]
-        counts = [counts] if counts else []
-    if not y:
-        y = [""] * len(rates) if len(rates) == 1 else [str(i) for i in range(len(rates))]
+    axes = raw.get("axes") or []
+    features = list(raw.get("features") or [a.get("feature") for a in axes])
+    rates = [list(r) for r in (raw.get("error_rate") or [])]
+    counts = [list(r) for r in (raw.get("count") or [])]
+    if axes:
+        if len(axes) == 1:  # one axis: a single row
+            x = [_clip(v, 60) for v in axes[0].get("labels") or []]
+            y = [""]
+            rates = [[r[0] if r else None for r in rates]]
+            counts = [[r[0] if r else None for r in counts]] if counts else []
+        else:
+            y = [_clip(v, 60) for v in axes[0].get("labels") or []]
+            x = [_clip(v, 60) for v in axes[1].get("labels") or []]
+            features = [features[1], features[0]] if len(features) >= 2 else features  # [columns, rows]
+    else:
+        x = [_clip(v, 60) for v in raw.get("x_labels") or []]
+        y = [_clip(v, 60) for v in raw.get("y_labels") or []] or [""] * len(rates)
     if len(x) * max(len(y), 1) > limits.heatmap_cells:
         summaries.append(f"Error heat map: {len(y)} x {len(x)} cells, cut to fit the size budget.")
-        side = int(math.sqrt(limits.heatmap_cells))
+        side = max(1, int(math.sqrt(limits.heatmap_cells)))
         x, y = x[:side], y[:side]
         rates = [row[:side] for row in rates[:side]]
-        counts = [row[:side] for row in counts[:side]] if counts else []
+        counts = [row[:side] for row in counts[:side]]
     return {
-        "features": [_clip(f, limits.text) for f in features],
+        "features": [_clip(f, limits.text) for f in features if f is not None],
         "x_labels": x,
         "y_labels": y,
         "error_rate": [[_num(v) for v in row] for row in rates],
-        "count": [[int(v) if v is not None else None for v in row] for row in counts] if counts else [],
+        "count": [[int(v) if isinstance(v, (int, float)) else None for v in row] for row in counts],
+    }
+
+
+def _shape(s: dict[str, Any], limits: Limits) -> dict[str, Any]:
+    """A surrogate shape function as x / y points (numeric: bin midpoints; categorical: categories)."""
+    scores = list(s.get("scores") if s.get("scores") is not None else s.get("y") or [])
+    edges = [_num(e) for e in s.get("edges") or []]
+    cats = list(s.get("categories") or [])
+    if s.get("kind") == "numeric" and len(edges) == len(scores) + 1:
+        xs: list[Any] = [(a + b) / 2 if a is not None and b is not None else (a if a is not None else b)
+                         for a, b in zip(edges[:-1], edges[1:])]
+        kind = "numeric"
+    elif cats:
+        xs = [_clip(c, 60) for c in cats]
+        kind = "categorical"
+    else:
+        xs = list(s.get("x") or range(len(scores)))
+        kind = s.get("kind") or "numeric"
+    n = min(len(xs), len(scores))
+    step = max(1, math.ceil(n / limits.shape_points))
+    name = s.get("feature") or s.get("name")
+    return {
+        "feature": _clip(name if not s.get("output") else f"{name} (class {s['output']})", limits.text),
+        "kind": kind,
+        "x": [x if isinstance(x, (int, float)) or x is None else _clip(x, 60) for x in xs[:n:step]],
+        "y": [_num(v) for v in scores[:n:step]],
+        "importance": _num(s.get("importance")),
     }
 
 
@@ -593,83 +670,82 @@ def _explanations(ex: dict[str, Any] | None, limits: Limits, summaries: list[str
     imp = sorted(
         ({"feature": _clip(i.get("feature"), limits.text), "label": _clip(i.get("feature"), limits.text),
           "importance": _num(i.get("importance")), "value": _num(i.get("importance")),
-          "method": i.get("method"), "low": _num(i.get("ci_low")), "high": _num(i.get("ci_high"))}
+          "share": _num(i.get("share")), "method": i.get("method")}
          for i in ex.get("global_importance") or []),
         key=lambda i: -(abs(i["importance"]) if i["importance"] is not None else -1),
     )
     if len(imp) > limits.importance:
         summaries.append(f"Explanations: {len(imp)} features; the {limits.importance} most important are listed.")
+    agreement = {str(a.get("row")): a for a in ex.get("agreement") or []}
     rows: dict[str, dict[str, Any]] = {}
     for item in ex.get("local") or []:
         key = str(item.get("row"))
-        entry = rows.setdefault(key, {"row": key, "prediction": None, "methods": {}, "label": item.get("label"),
-                                      "reason": item.get("reason") or item.get("kind"),
-                                      "actual": item.get("actual", item.get("target"))})
-        if entry["prediction"] is None:
-            entry["prediction"] = to_jsonable(item.get("prediction"))
+        values = item.get("feature_values") or {}
+        entry = rows.setdefault(key, {
+            "row": key, "row_id": item.get("row_id"), "prediction": _num(item.get("prediction")),
+            "output": item.get("output"), "reason": item.get("reason"), "methods": {},
+        })
         contrib = sorted(
-            ({"feature": _clip(f, limits.text), "value": _num(v)} for f, v in (item.get("contributions") or {}).items()),
+            ({"feature": _clip(f, limits.text), "value": _num(v),
+              "label": _clip(f"{f} = {values[f]}" if f in values else f, limits.text)}
+             for f, v in (item.get("contributions") or {}).items()),
             key=lambda c: -abs(c["value"] or 0),
         )
         entry["methods"][str(item.get("method") or "?")] = {
             "contributions": contrib[: limits.contributions_per_row],
             "n_features": len(contrib),
-            "base_value": _num(item.get("base_value") if "base_value" in item else item.get("intercept")),
+            "base_value": _num(item.get("base_value")),
+            "output_value": _num(item.get("output_value")),
+            "output_space": item.get("output_space"),
         }
-        if item.get("agreement") is not None:
-            entry["agreement"] = to_jsonable(item.get("agreement"))
     local = list(rows.values())
     if len(local) > limits.local_rows:
         summaries.append(f"Explanations: {len(local)} explained rows; the first {limits.local_rows} are shown.")
     for entry in local:
-        methods = entry["methods"]
-        if "agreement" not in entry and {"shap", "lime"} <= set(methods):
-            top_s = [c["feature"] for c in methods["shap"]["contributions"][:3]]
-            top_l = [c["feature"] for c in methods["lime"]["contributions"][:3]]
-            entry["agreement"] = {"top_k": 3, "shared": len(set(top_s) & set(top_l)),
-                                  "same_top": bool(top_s and top_l and top_s[0] == top_l[0])}
+        a = agreement.get(entry["row"])
+        if a:
+            entry["agreement"] = {"top_k": a.get("top_k"), "overlap": _num(a.get("overlap")),
+                                  "top1_agree": bool(a.get("top1_agree")),
+                                  "shap_top": [_clip(x, 80) for x in a.get("shap_top") or []],
+                                  "lime_top": [_clip(x, 80) for x in a.get("lime_top") or []]}
+        else:
+            entry["agreement"] = None
     sur = ex.get("surrogate")
     surrogate = None
     if sur:
-        shapes = []
-        raw_shapes = sur.get("shapes") or []
-        if isinstance(raw_shapes, dict):
-            raw_shapes = [dict(v, feature=k) if isinstance(v, dict) else {"feature": k, "values": v}
-                          for k, v in raw_shapes.items()]
-        for s in raw_shapes[: limits.shapes]:
-            xs = s.get("x") if s.get("x") is not None else s.get("names") or s.get("bins") or s.get("values_x") or []
-            ys = s.get("y") if s.get("y") is not None else s.get("scores") or s.get("contributions") or s.get("values") or []
-            n = min(len(xs), len(ys))
-            step = max(1, math.ceil(n / limits.shape_points))
-            kind = s.get("kind") or s.get("type") or ("numeric" if all(isinstance(v, (int, float)) for v in xs[:n]) else "categorical")
-            shapes.append({
-                "feature": _clip(s.get("feature") or s.get("name"), limits.text),
-                "kind": kind,
-                "x": [to_jsonable(v) if isinstance(v, (int, float)) else _clip(v, 60) for v in list(xs)[:n:step]],
-                "y": [_num(v) for v in list(ys)[:n:step]],
-                "importance": _num(s.get("importance")),
-            })
+        raw_shapes = list(sur.get("shapes") or [])
+        raw_shapes.sort(key=lambda s: -(_num(s.get("importance")) or 0))
+        shapes = [_shape(s, limits) for s in raw_shapes[: limits.shapes]]
         if len(raw_shapes) > limits.shapes:
-            summaries.append(f"Surrogate: {len(raw_shapes)} shape functions; the first {limits.shapes} are shown.")
-        fidelity = sur.get("fidelity")
+            summaries.append(f"Surrogate: {len(raw_shapes)} shape functions; the {limits.shapes} most important are shown.")
         surrogate = {
             "method": sur.get("method"),
-            "fidelity": to_jsonable(fidelity) if isinstance(fidelity, dict) else _num(fidelity),
+            "fidelity": _num(sur.get("fidelity")),
             "fidelity_metric": sur.get("fidelity_metric"),
+            "n_train": sur.get("n_train"),
+            "n_test": sur.get("n_test"),
             "shapes": shapes,
         }
+    notes = ex.get("notes") or []
     return {
-        "method": ex.get("method") or (imp[0]["method"] if imp else None),
+        "method": ex.get("shap_method") or ex.get("method") or (imp[0]["method"] if imp else None),
         "explainer": ex.get("explainer"),
-        "sample_size": ex.get("sample_size") or ex.get("n_samples"),
-        "background_size": ex.get("background_size") or ex.get("n_background"),
+        "model_kind": ex.get("model_kind"),
+        "output_space": ex.get("output_space"),
+        "explained_output": ex.get("explained_output"),
+        "sample_size": ex.get("sample_size"),
+        "n_rows": ex.get("n_rows"),
+        "background_size": ex.get("background_size"),
+        "background_source": ex.get("background_source"),
+        "lime_samples": ex.get("lime_samples"),
+        "additivity_max_error": _num(ex.get("additivity_max_error")),
         "seed": ex.get("seed"),
         "global_importance": imp[: limits.importance],
         "local": local[: limits.local_rows],
         "surrogate": surrogate,
         "top_features": [i["feature"] for i in imp[:3]],
         "status": "info",
-        "note": _clip(ex.get("note") or ex.get("message") or "", 2 * limits.text) or None,
+        "notes": [_clip(n, 2 * limits.text) for n in (notes if isinstance(notes, list) else [notes])][:20],
     }
 
 
@@ -720,7 +796,10 @@ def _overview(ctx: dict[str, Any], reasons: dict[str, str]) -> list[dict[str, An
 
     err = ctx["errors"]
     if err:
-        if err["worst"]:
+        if err["analysis_status"] != "ok" and not err["cohorts"]:
+            head = "No errors to analyse" if err["analysis_status"] == "no_errors" else "Too few rows to analyse"
+            detail = err["note"] or ""
+        elif err["worst"]:
             w = err["worst"]
             head = f"{err['n_significant']} cohort(s) fail significantly more"
             detail = f"worst: {w['rule']} (error rate {_fmt(w['error_rate'])} vs {_fmt(err['overall_error_rate'])} overall)"
@@ -737,7 +816,7 @@ def _overview(ctx: dict[str, Any], reasons: dict[str, str]) -> list[dict[str, An
         fid = ex["surrogate"]["fidelity"] if ex["surrogate"] else None
         detail = f"method {ex['method'] or 'n/a'}"
         if isinstance(fid, (int, float)):
-            detail += f"; surrogate fidelity {_fmt(fid)}"
+            detail += f"; surrogate fidelity {_fmt(fid)}" + (f" ({ex['surrogate']['fidelity_metric']})" if ex["surrogate"]["fidelity_metric"] else "")
         out.append({"area": "Explanations", "tab": "explanations", "status": "info", "headline": head, "detail": detail})
     else:
         out.append(not_run("Explanations", "explanations"))

@@ -174,7 +174,7 @@
 
   function heatmap(hm) {
     var nx = hm.x_labels.length, ny = hm.error_rate.length;
-    var left = 130, top = 10, w = 640, cw = Math.max(Math.min((w - left - 10) / Math.max(nx, 1), 90), 14), ch = 26;
+    var left = 150, top = 10, w = 680, cw = Math.max(Math.min((w - left - 10) / Math.max(nx, 1), 90), 14), ch = 26;
     var h = top + ny * ch + 44;
     var vals = [];
     hm.error_rate.forEach(function (r) { r.forEach(function (v) { if (isNum(v)) { vals.push(v); } }); });
@@ -249,7 +249,7 @@
     root.appendChild(s("line", { x1: mid, x2: mid, y1: top, y2: top + row * contribs.length, stroke: COLORS.axis }));
     contribs.forEach(function (c, i) {
       var y = top + i * row, v = c.value || 0, len = Math.abs(v) / peak * half;
-      root.appendChild(tip(s("text", { x: left - 6, y: y + 14, "text-anchor": "end", fill: COLORS.text }, label(c.feature, 26)), String(c.feature)));
+      root.appendChild(tip(s("text", { x: left - 6, y: y + 14, "text-anchor": "end", fill: COLORS.text }, label(c.label || c.feature, 28)), String(c.label || c.feature)));
       root.appendChild(tip(s("rect", { x: v >= 0 ? mid : mid - len, y: y + 4, width: Math.max(len, 0.5), height: 12, fill: v >= 0 ? COLORS.bar : COLORS.bad }), c.feature + ": " + fmt(v, 4)));
       root.appendChild(s("text", { x: w - right + 4, y: y + 14, fill: COLORS.text }, fmt(v, 3)));
     });
@@ -408,6 +408,9 @@
       "; " + err.n_cohorts + " cohorts, " + err.n_significant + " significantly worse (exact binomial test, Benjamini-Hochberg adjusted p < 0.05).")];
     if (err.worst) { head.push(note("Worst cohort: " + err.worst.rule + ": error rate " + fmt(err.worst.error_rate) + " on " + int(err.worst.size) + " rows, " + pct(err.worst.error_coverage) + " of all errors.", true)); }
     if (err.note) { head.push(note(err.note)); }
+    head.push(el("p", { "class": "small" }, "Error: " + (err.error_definition || "misclassified") + ". Cohorts are the leaves of a decision tree fitted to the error indicator" +
+      (isNum(err.max_depth) ? " (depth ≤ " + err.max_depth + ", leaves ≥ " + err.min_leaf_size + " rows)" : "") +
+      (err.honest ? "; p-values from held-out rows (" + int(err.n_test) + ")" : "") + "."));
     p.appendChild(card("Error analysis", head));
     var detail = el("div");
     var listHolder = el("div");
@@ -422,13 +425,16 @@
         ["Significant", c.significant ? "yes" : "no"]]));
       if (c.filters && c.filters.length) {
         detail.appendChild(el("h3", null, "Filters"));
-        detail.appendChild(el("ul", null, c.filters.map(function (f) { return el("li", null, typeof f === "object" ? Object.keys(f).map(function (k) { return k + ": " + (typeof f[k] === "object" ? JSON.stringify(f[k]) : f[k]); }).join(", ") : String(f)); })));
+        detail.appendChild(el("ul", null, c.filters.map(function (f) { return el("li", null, el("code", null, f)); })));
       }
-      var mk = Object.keys(c.metrics || {});
-      if (mk.length) { detail.appendChild(el("h3", null, "Performance in the cohort")); detail.appendChild(kv(mk.map(function (k) { return [k, fmt(c.metrics[k])]; }))); }
+      if (c.metrics && c.metrics.length) {
+        detail.appendChild(el("h3", null, "Performance in the cohort"));
+        detail.appendChild(kv(c.metrics.map(function (m) { return [m.label, fmt(m.value)]; })));
+      }
       if (c.groups && c.groups.length) {
         detail.appendChild(el("h3", null, "Group make-up"));
-        detail.appendChild(table([{ label: "Feature" }, { label: "Group" }, { label: "Share", num: 1 }], c.groups.map(function (g) { return { cells: [g.feature, g.group, pct(g.share)] }; })));
+        detail.appendChild(table([{ label: "Feature" }, { label: "Group" }, { label: "Rows", num: 1 }, { label: "Share of cohort", num: 1 }],
+          c.groups.map(function (g) { return { cells: [g.feature, g.group, int(g.count), pct(g.share)] }; })));
       }
     };
     var draw = function () {
@@ -463,7 +469,9 @@
     if (!ex) { p.appendChild(notRun("explanations")); return; }
     var meta = "Method " + (ex.method || "n/a") + (ex.explainer ? " (" + ex.explainer + ")" : "") + (ex.sample_size ? "; " + ex.sample_size + " rows explained" : "") +
       (ex.background_size ? "; background " + ex.background_size + " rows" : "") + (isNum(ex.seed) ? "; seed " + ex.seed : "");
-    p.appendChild(card("Global importance", [el("p", { "class": "small" }, meta + ". Importance on the original input columns."), ex.note ? note(ex.note) : null,
+    if (isNum(ex.additivity_max_error)) { meta += "; SHAP additivity error ≤ " + fmt(ex.additivity_max_error, 4); }
+    p.appendChild(card("Global importance", [el("p", { "class": "small" }, meta + ". Mean |SHAP| on the original input columns" + (ex.output_space ? ", in " + ex.output_space + " space" : "") + "."),
+      ex.notes && ex.notes.length ? note(ex.notes.join(" ")) : null,
       ciBars(ex.global_importance.slice(0, 40), { width: 640 })]));
     if (ex.local.length) {
       var holder = el("div");
@@ -471,13 +479,13 @@
       var draw = function () {
         clear(holder);
         var r = ex.local.filter(function (x) { return x.row === state.row; })[0];
-        holder.appendChild(kv([["Row", r.row], ["Prediction", typeof r.prediction === "object" ? JSON.stringify(r.prediction) : fmt(r.prediction)],
-          r.actual !== undefined && r.actual !== null ? ["Actual", String(r.actual)] : null, r.reason ? ["Chosen as", String(r.reason)] : null,
-          r.agreement ? ["SHAP / LIME agreement", (typeof r.agreement === "object" ? Object.keys(r.agreement).map(function (k) { return k + " " + r.agreement[k]; }).join(", ") : String(r.agreement))] : null]));
+        holder.appendChild(kv([["Row", r.row + (r.row_id ? " (id " + r.row_id + ")" : "")],
+          ["Prediction", fmt(r.prediction) + (r.output ? " (" + r.output + ")" : "")], r.reason ? ["Chosen as", String(r.reason)] : null,
+          r.agreement ? ["SHAP / LIME agreement", "top-" + r.agreement.top_k + " overlap " + pct(r.agreement.overlap) + "; same top feature: " + (r.agreement.top1_agree ? "yes" : "no")] : null]));
         var methods = Object.keys(r.methods);
         holder.appendChild(el("div", { "class": "two" }, methods.map(function (m) {
           var mm = r.methods[m];
-          return el("div", null, [divergingBars(mm.contributions, m.toUpperCase() + " contributions" + (isNum(mm.base_value) ? " (base " + fmt(mm.base_value) + ")" : "")),
+          return el("div", null, [divergingBars(mm.contributions, m.toUpperCase() + (isNum(mm.base_value) ? ": base " + fmt(mm.base_value) : "") + (isNum(mm.output_value) ? " → " + fmt(mm.output_value) : "") + (mm.output_space ? " (" + mm.output_space + ")" : "")),
             mm.n_features > mm.contributions.length ? el("p", { "class": "small" }, (mm.n_features - mm.contributions.length) + " smaller contributions not shown.") : null]);
         })));
       };

@@ -2,8 +2,7 @@
 
 The numbers follow the shape of the ACS employment demo (a binary classifier, SEX and RAC1P
 as sensitive features, drift between 2015 and 2018); the error analysis and explanations
-are given in their dict form (``results.errors`` / ``results.explanations``) as issue 3's
-contract describes them.
+use the result shapes of ``rai.results`` (``ErrorResult``, ``ExplanationResult``).
 """
 
 from __future__ import annotations
@@ -20,6 +19,17 @@ from rai._provenance import Provenance
 from rai._spec import DatasetSpec
 from rai.results import (
     AnalyzerNote,
+    CohortFilter,
+    ErrorCohort,
+    ErrorHeatmap,
+    ErrorResult,
+    ExplanationResult,
+    FeatureImportance,
+    HeatmapAxis,
+    LocalAgreement,
+    LocalExplanation,
+    ShapeFunction,
+    SurrogateResult,
     CalibrationBin,
     ColumnDrift,
     ColumnQuality,
@@ -188,37 +198,69 @@ def build_assessment(
                 QualityIssue(column=None, kind="duplicate_rows", severity="info", message="12 duplicate rows (0.12%)")],
     )
 
-    errors = {
-        "overall_error_rate": 0.1877,
-        "n_errors": 1877,
-        "n_rows": 10000,
-        "cohorts": [
-            {"rule": f"{columns[0]} > 62.5 and {columns[min(2, len(columns) - 1)]} == \"5{tag}\"" if k == 0
-             else f"{columns[k % len(columns)]} <= {20 + k}.5",
-             "filters": [{"column": columns[k % len(columns)], "op": "<=", "value": 20 + k}],
-             "size": 800 - (k % 700), "error_rate": round(0.41 - 0.2 * k / max(n_cohorts, 1), 4),
-             "error_coverage": round(0.17 / (1 + k), 4), "p_value": 1e-12 * (10 ** min(k, 11)),
-             "p_value_adjusted": min(1.0, 3e-12 * (10 ** min(k, 11)))}
-            for k in range(n_cohorts)
-        ],
-        "heatmap": {"features": [columns[0], columns[min(1, len(columns) - 1)]],
-                    "x_labels": ["16-30", "30-45", "45-60", "60-90"], "y_labels": [f"a{tag}", "b", "c"],
-                    "error_rate": [[0.1, 0.15, 0.2, 0.35], [0.12, 0.18, 0.22, 0.3], [0.09, 0.11, 0.19, None]],
-                    "count": [[500, 700, 600, 300], [400, 500, 600, 200], [300, 400, 300, 0]]},
-    }
-    explanations = {
-        "global_importance": [{"feature": c, "importance": round(0.3 / (i + 1), 4), "method": "shap"} for i, c in enumerate(columns)],
-        "local": [
-            {"row": r, "method": m, "prediction": 0.83 - 0.1 * r,
-             "contributions": {c: round((0.2 if m == "shap" else 0.15) / (i + 1) * (-1) ** i, 4) for i, c in enumerate(columns)}}
-            for r in (3, 17) for m in ("shap", "lime")
-        ],
-        "surrogate": {"method": "ebm", "fidelity": 0.93,
-                      "shapes": [{"feature": columns[0], "x": [16, 25, 35, 45, 55, 65, 75, 90],
-                                  "y": [-0.8, -0.2, 0.3, 0.4, 0.35, 0.1, -0.5, -0.9]},
-                                 {"feature": columns[min(2, len(columns) - 1)], "x": ["1", "2", f"3{tag}", "5"],
-                                  "y": [0.3, -0.1, -0.2, -0.4]}]},
-    }
+    col_a, col_b = columns[0], columns[min(2, len(columns) - 1)]
+    cohorts = []
+    for k in range(n_cohorts):
+        rate = round(0.41 - 0.2 * k / max(n_cohorts, 1), 4)
+        size = 800 - (k % 700)
+        if k == 0:
+            rule = f"{col_a} > 62.5 and {col_b} in {{\"5{tag}\"}}"
+            filters = [CohortFilter(column=col_a, kind="numeric", low=62.5, high=None, values=[], negate=False, include_missing=False),
+                       CohortFilter(column=col_b, kind="categorical", low=None, high=None, values=[f"5{tag}"], negate=False, include_missing=False)]
+        else:
+            c = columns[k % len(columns)]
+            rule = f"{c} <= {20 + k}.5"
+            filters = [CohortFilter(column=c, kind="numeric", low=None, high=20.5 + k, values=[], negate=False, include_missing=k % 3 == 0)]
+        padj = min(1.0, 3e-12 * (10 ** min(k, 11)))
+        cohorts.append(ErrorCohort(
+            rule=rule, filters=filters, size=size, n_errors=int(size * rate), error_rate=rate,
+            error_coverage=round(0.17 / (1 + k), 4), p_value=padj, p_value_raw=padj / 3,
+            test_size=size // 2, test_errors=int(size * rate) // 2, significant=padj < 0.05,
+            metrics={"accuracy": round(1 - rate, 4), "selection_rate": 0.5},
+            group_makeup={sex: {"1": size // 2, f"2{tag}": size - size // 2}}, depth=2, leaf=k,
+        ))
+    heat = ErrorHeatmap(
+        features=[col_a, col_b],
+        axes=[HeatmapAxis(feature=col_a, kind="numeric", labels=["16-30", "30-45", "45-60", "60-90"], edges=[16.0, 30.0, 45.0, 60.0, 90.0]),
+              HeatmapAxis(feature=col_b, kind="categorical", labels=[f"a{tag}", "b", "c"], edges=[])],
+        count=[[500, 400, 300], [700, 500, 400], [600, 600, 300], [300, 200, 0]],
+        errors=[[50, 48, 27], [105, 90, 44], [120, 132, 57], [105, 60, 0]],
+        error_rate=[[0.1, 0.12, 0.09], [0.15, 0.18, 0.11], [0.2, 0.22, 0.19], [0.35, 0.3, None]],
+    )
+    errors = ErrorResult(
+        task="binary", status="ok", message=None, n_rows=10000, n_errors=1877, error_rate=0.1877,
+        error_definition="misclassified", error_threshold=None, cohorts=cohorts, heatmap=heat,
+        tree_feature_importance={col_a: 0.6, col_b: 0.4}, features=list(columns), max_depth=3, min_leaf_size=50,
+        honest=True, n_fit=5000, n_test=5000, alternative="greater", alpha=0.05, correction="fdr_bh", seed=0,
+    )
+    local = []
+    agreement = []
+    for r in (3, 17):
+        for m in ("shap", "lime"):
+            local.append(LocalExplanation(
+                row=r, row_id=None, method=m,
+                contributions={c: round((0.2 if m == "shap" else 0.15) / (i + 1) * (-1) ** i, 4) for i, c in enumerate(columns)},
+                prediction=round(0.83 - 0.1 * r / 17, 4), base_value=0.45 if m == "shap" else 0.5, output_value=0.6,
+                output="True", output_space="probability", reason="worst error" if r == 3 else "typical",
+                feature_values={c: f"v{i}{tag}" for i, c in enumerate(columns)},
+            ))
+        agreement.append(LocalAgreement(row=r, top_k=3, shap_top=columns[:3], lime_top=columns[:3], overlap=1.0, top1_agree=True))
+    explanations = ExplanationResult(
+        task="binary", model_kind="sklearn", explainer="TreeExplainer", shap_method="tree", output_space="log-odds",
+        explained_output="True", explained_classes=["True"],
+        global_importance=[FeatureImportance(feature=c, importance=round(0.3 / (i + 1), 4), method="shap", rank=i + 1,
+                                             share=round(0.3 / (i + 1) / 0.7, 4)) for i, c in enumerate(columns)],
+        local=local, agreement=agreement,
+        surrogate=SurrogateResult(
+            method="ebm", fidelity=0.93, fidelity_metric="accuracy", n_train=2000, n_test=500, intercept=[-0.2],
+            shapes=[ShapeFunction(feature=col_a, kind="numeric", edges=[16.0, 25.0, 35.0, 45.0, 55.0, 65.0, 75.0, 90.0],
+                                  categories=[], scores=[-0.8, -0.2, 0.3, 0.4, 0.35, 0.1, -0.5], output=None, importance=0.4),
+                    ShapeFunction(feature=col_b, kind="categorical", edges=[], categories=["1", "2", f"3{tag}", "5"],
+                                  scores=[0.3, -0.1, -0.2, -0.4], output=None, importance=0.2)],
+            params={"max_bins": 32}),
+        n_rows=10000, sample_size=500, background_size=None, background_source="tree path", lime_samples=1000,
+        top_k=3, seed=0, additivity_max_error=1.2e-7, notes=[],
+    )
     notes = [AnalyzerNote(analyzer="drift", level="info", message=f"column {columns[-1]} compared on 20 bins")]
     prov = Provenance(
         rai_version="0.1.0", created_at="2026-11-23T12:00:00+00:00",
