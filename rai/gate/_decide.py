@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import functools
 from typing import Any
 
 from rai.gate._paths import Measurement, iter_metrics, resolve
@@ -229,7 +230,7 @@ class CheckResult:
     reason: str
     details: tuple[MeasuredOutcome, ...]
 
-    @property
+    @functools.cached_property
     def shown(self) -> MeasuredOutcome:
         """The number that decided the outcome: the worst failure, else an insufficient one, else the closest pass."""
         same = [d for d in self.details if d.outcome == self.outcome] or list(self.details)
@@ -238,7 +239,7 @@ class CheckResult:
             return min(with_margin, key=lambda d: d.margin)  # type: ignore[arg-type,return-value]
         return same[0]
 
-    @property
+    @functools.cached_property
     def sizes(self) -> list[Any]:
         return _dedupe([s for d in self.details for s in d.measurement.sizes])
 

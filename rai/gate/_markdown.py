@@ -7,7 +7,6 @@ and HTML; annotation lines are escaped per GitHub's workflow-command rules.
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import Any
 
@@ -28,14 +27,14 @@ MAX_SUMMARY_BYTES = 1_000_000
 
 _ICON = {"fail": "❌", "warn": "⚠️", "pass": "✅", "skip": "⏭️"}
 _OPS = {">=": "≥", "<=": "≤", "!=": "≠"}
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}#+!~|])")
+_MD_ESCAPES = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", **{c: "\\" + c for c in "\\`*_[]~|"}}
+)
 
 
 def md(text: Any) -> str:
     """Plain text safe in a Markdown table cell: HTML-escaped, Markdown specials and pipes escaped."""
-    s = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    s = _MD_SPECIAL.sub(r"\\\1", s)
-    return " ".join(s.split())
+    return " ".join(str(text).translate(_MD_ESCAPES).split())
 
 
 def code(text: Any) -> str:
@@ -146,22 +145,15 @@ def _comparison_rows(rows: list[ComparisonRow]) -> list[str]:
     return out
 
 
-def _comparison(verdict: Verdict, *, with_details: bool) -> list[str]:
+def _comparison(verdict: Verdict) -> list[str]:
     rows = list(verdict.comparison or [])
     lines = ["", "### Champion comparison", ""]
     if not rows:
         return [*lines, "The baseline and the candidate share no metric."]
     head = [r for r in rows if r.headline]
-    rest = [r for r in rows if not r.headline]
     lines.append("Candidate (this assessment) against the baseline (the approved model); Δ = candidate − baseline.")
     lines.append("")
     lines.extend(_comparison_rows(head) if head else ["No headline metric is shared."])
-    if rest and with_details:
-        lines += ["", f"<details><summary>{len(rest)} more shared numbers (per group, per column, per feature)</summary>", ""]
-        lines += _comparison_rows(rest)
-        lines += ["", "</details>"]
-    elif rest:
-        lines += ["", f"_{len(rest)} more shared numbers are in the JSON verdict (left out to keep this summary under 1 MiB)._"]
     return lines
 
 
@@ -187,26 +179,41 @@ def render_markdown(verdict: Verdict, *, max_bytes: int = MAX_SUMMARY_BYTES) -> 
         "minimum group size, or the value could not be computed.</sub>",
         "",
     ]
-    attempts = [(True, True), (False, True), (False, False)]
-    for with_details, with_cmp_details in attempts:
-        body = _check_table(verdict)
-        if with_details:
-            body += ["", *_details(verdict)]
-        if verdict.comparison is not None:
-            body += _comparison(verdict, with_details=with_cmp_details)
-        text = "\n".join(header + body + footer)
-        if len(text.encode("utf-8")) <= max_bytes:
-            return text
+    table = _check_table(verdict)
+    details = ["", *_details(verdict)]
+    cmp_head: list[str] = []
+    cmp_rest: list[str] = []
+    cmp_note: list[str] = []
+    if verdict.comparison is not None:
+        cmp_head = _comparison(verdict)
+        rest = [r for r in verdict.comparison if not r.headline]
+        if rest:
+            cmp_rest = ["", f"<details><summary>{len(rest)} more shared numbers (per group, per column, per feature)</summary>",
+                        "", *_comparison_rows(rest), "", "</details>"]
+            cmp_note = ["", f"_{len(rest)} more shared numbers are in the JSON verdict (left out to keep this summary under 1 MiB)._"]
+
+    def size(lines: list[str]) -> int:
+        return sum(len(line.encode("utf-8")) + 1 for line in lines)
+
+    budget = max_bytes - size(header) - size(footer) - size(table) - size(cmp_head) - size(cmp_note)
+    if budget >= 0:
+        body = list(table)
+        if size(details) <= budget:
+            body += details
+            budget -= size(details)
+        body += cmp_head
+        body += cmp_rest if cmp_rest and size(cmp_rest) - size(cmp_note) <= budget else cmp_note
+        return "\n".join(header + body + footer)
     # still too long (thousands of checks): cut the table itself
     note = "\n\n_Summary truncated to stay under 1 MiB; the JSON verdict and JUnit XML hold every check._\n"
     budget = max_bytes - len(note.encode("utf-8"))
     out, used = [], 0
-    for line in header + _check_table(verdict):
-        size = len(line.encode("utf-8")) + 1
-        if used + size > budget:
+    for line in header + table:
+        n = len(line.encode("utf-8")) + 1
+        if used + n > budget:
             break
         out.append(line)
-        used += size
+        used += n
     return "\n".join(out) + note
 
 

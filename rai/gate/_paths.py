@@ -314,7 +314,7 @@ class _Resolver:
         out = []
         for feature in features:
             frows = [r for r in rows if r.get("sensitive_feature") == feature]
-            groups = self.pick(_unique(r.get("group") for r in frows), self.check.group, f"group of {feature!r}")
+            groups = set(self.pick(_unique(r.get("group") for r in frows), self.check.group, f"group of {feature!r}"))
             for row in frows:
                 if row.get("group") not in groups:
                     continue
@@ -335,9 +335,9 @@ class _Resolver:
         metrics = [m for m in fair.get("metrics") or [] if isinstance(m, dict)]
         self.pick(_unique(m.get("name") for m in metrics), path.name, "fairness metric")
         named = [m for m in metrics if m.get("name") == path.name]
-        features = self.pick(
+        features = set(self.pick(
             _unique(m.get("sensitive_feature") for m in named), self.check.sensitive_feature, f"sensitive feature of fairness.{path.name}"
-        )
+        ))
         return fair, [m for m in named if m.get("sensitive_feature") in features]
 
     def _group_size(self, fair: dict[str, Any], feature: str, group: str, entry: dict[str, Any]) -> Size:
@@ -387,7 +387,7 @@ class _Resolver:
         rows = [r for r in drift.get(path.part) or [] if isinstance(r, dict)]
         wanted = path.column if path.column is not None else self.check.column
         what = "column" if path.part == "columns" else "prediction column"
-        names = self.pick([r.get("column") for r in rows], wanted, f"drift {what}")
+        names = set(self.pick([r.get("column") for r in rows], wanted, f"drift {what}"))
         out = []
         for row in rows:
             if row.get("column") not in names:
@@ -414,7 +414,7 @@ class _Resolver:
     def _quality_column(self, path: MetricPath) -> list[Measurement]:
         quality = self.slot("quality")
         rows = [c for c in quality.get("columns") or [] if isinstance(c, dict)]
-        names = self.pick([c.get("column") for c in rows], self.check.column, "quality column")
+        names = set(self.pick([c.get("column") for c in rows], self.check.column, "quality column"))
         sizes = (Size("rows", quality.get("n_rows")),)
         return [
             Measurement((c["column"],), f"column {c['column']}", c.get(path.name), sizes=sizes)
