@@ -13,19 +13,21 @@ CHUNK = 32
 
 
 def bootstrap_weights(n: int, n_boot: int, rng: np.random.Generator, chunk: int = CHUNK) -> Iterator[np.ndarray]:
-    """Yield (chunk, n) matrices of row counts: each row a resample of n rows with replacement."""
+    """Yield (n, chunk) matrices of row counts: each column a resample of n rows with replacement."""
     done = 0
     while done < n_boot:
         b = min(chunk, n_boot - done)
-        idx = rng.integers(0, n, size=(b, n)) + (np.arange(b) * n)[:, None]
-        yield np.bincount(idx.ravel(), minlength=b * n).reshape(b, n).astype(float)
+        # flat position row * b + replicate, so the counts come out C-ordered as (n, b)
+        rows = rng.integers(0, n, size=(b, n), dtype=np.int64)
+        flat = (rows * b + np.arange(b)[:, None]).ravel()
+        yield np.bincount(flat, minlength=n * b).reshape(n, b).astype(float)
         done += b
 
 
 def bootstrap(metrics: Callable[[np.ndarray], dict[str, np.ndarray]], n: int, n_boot: int,
               rng: np.random.Generator) -> tuple[dict[str, float], dict[str, np.ndarray]]:
     """Point estimates (unit weights) and ``n_boot`` bootstrap replicates of every metric."""
-    point = {k: float(v[0]) for k, v in metrics(np.ones((1, n))).items()}
+    point = {k: float(v[0]) for k, v in metrics(np.ones((n, 1))).items()}
     parts: dict[str, list[np.ndarray]] = {k: [] for k in point}
     for W in bootstrap_weights(n, n_boot, rng):
         for k, v in metrics(W).items():

@@ -1,8 +1,12 @@
-"""Fairness on top of fairlearn's ``MetricFrame``, with uncertainty and a minimum group size.
+"""Fairness with fairlearn's semantics, uncertainty, and a minimum group size.
 
-Point estimates (group metrics, differences, ratios) are fairlearn's own. Confidence intervals
-come from a bootstrap stratified by group (each group resampled within itself, so group sizes
-stay fixed and a small group never vanishes from a replicate). A group smaller than
+Group metrics, differences (max - min) and ratios (min / max) follow fairlearn's ``MetricFrame``
+and its ``demographic_parity_*``, ``equalized_odds_*`` (worst case) and ``equal_opportunity_*``
+functions, which the test suite uses as the oracle. They are computed here from per-group
+confusion counts, the same code that evaluates the bootstrap replicates: fairlearn 0.15's
+``MetricFrame`` takes about 10 s per sensitive feature on 200,000 rows, this takes a fraction of
+a second. Confidence intervals come from a bootstrap stratified by group (each group resampled
+within itself, so group sizes stay fixed and a small group never vanishes from a replicate). A group smaller than
 ``min_group_size`` is reported and marked ``insufficient``; the gate treats a disparity that
 involves it as insufficient evidence rather than as a pass or a fail.
 """
@@ -12,7 +16,6 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-import pandas as pd
 
 from rai._spec import ValidatedData
 from rai.analyzers._base import Analyzer, check_param
@@ -36,21 +39,6 @@ DISPARITIES = {
     "equal_opportunity": ("true_positive_rate",),
     "equalized_odds": ("true_positive_rate", "false_positive_rate"),
 }
-
-
-def _fairlearn_metrics(task: str) -> dict:
-    from fairlearn.metrics import false_positive_rate, mean_prediction, selection_rate, true_positive_rate
-    from sklearn.metrics import accuracy_score, mean_absolute_error
-
-    table = {
-        "selection_rate": selection_rate,
-        "true_positive_rate": true_positive_rate,
-        "false_positive_rate": false_positive_rate,
-        "accuracy": accuracy_score,
-        "mae": mean_absolute_error,
-        "mean_prediction": mean_prediction,
-    }
-    return {name: table[name] for name in GROUP_METRICS[task]}
 
 
 class FairnessAnalyzer(Analyzer):
@@ -108,13 +96,12 @@ class FairnessAnalyzer(Analyzer):
             insufficient = [g for g in order if len(rows[g]) < self.min_group_size]
             groups.extend(GroupInfo(sensitive_feature=feature, group=g, count=int(len(rows[g])),
                                     insufficient=g in insufficient) for g in order)
-            frame = self._metric_frame(task, y, p, labels)
-            samples = self._group_samples(task, y, p, rows, order, rng, data)
+            points, samples = self._group_samples(task, y, p, rows, order, rng, data)
             for name in GROUP_METRICS[task]:
-                metrics.append(self._group_metric(name, feature, frame, samples, order, insufficient))
+                metrics.append(self._group_metric(name, feature, points, samples, order, insufficient))
             if task == "binary":
                 for name, parts in DISPARITIES.items():
-                    metrics.append(self._disparity(name, parts, feature, frame, samples, order, insufficient))
+                    metrics.append(self._disparity(name, parts, feature, points, samples, order, insufficient))
         return FairnessResult(
             sensitive_features=[f for f, _ in sensitive_groupings(data, intersection=self.intersection)],
             metrics=metrics,
@@ -125,70 +112,68 @@ class FairnessAnalyzer(Analyzer):
             seed=self.seed,
         )
 
-    @staticmethod
-    def _metric_frame(task: str, y: np.ndarray, p: np.ndarray, labels: pd.Series):
-        from fairlearn.metrics import MetricFrame
-
-        with warnings.catch_warnings():
-            # a group without positives has an undefined rate: fairlearn warns and we report null
-            warnings.simplefilter("ignore")
-            return MetricFrame(metrics=_fairlearn_metrics(task), y_true=y, y_pred=p,
-                               sensitive_features=labels.to_numpy())
-
-    def _group_samples(self, task, y, p, rows, order, rng, data) -> dict[str, dict[str, np.ndarray]]:
-        """Bootstrap replicates of every group metric, resampling each group within itself."""
-        out = {}
+    def _group_samples(self, task, y, p, rows, order, rng, data):
+        """Per group: point estimates and bootstrap replicates, each group resampled within itself."""
+        points, samples = {}, {}
         for g in order:
             idx = rows[g]
             stats = make_stats(task, y[idx], p[idx], positive=True if task == "binary" else None,
                                classes=data.classes)
-            _, samples = bootstrap(stats.metrics, len(idx), self.n_bootstrap, rng)
-            out[g] = samples
-        return out
+            points[g], samples[g] = bootstrap(stats.metrics, len(idx), self.n_bootstrap, rng)
+        return points, samples
 
     def _interval(self, samples: np.ndarray) -> tuple[float | None, float | None]:
         return percentile_interval(samples, self.confidence_level)
 
-    def _group_metric(self, name, feature, frame, samples, order, insufficient) -> FairnessMetric:
-        by_group = frame.by_group[name]
-        values = {g: _finite(by_group.get(g)) for g in order}
+    def _group_metric(self, name, feature, points, samples, order, insufficient) -> FairnessMetric:
+        values = {g: _finite(points[g][name]) for g in order}
         by_group_ci = {g: Interval(*self._interval(samples[g][name])) for g in order}
-        reps = np.vstack([samples[g][name] for g in order]) if self.n_bootstrap else np.empty((len(order), 0))
-        diff_reps, ratio_reps = _spread(reps)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            difference = _finite(frame.difference()[name])
-            ratio = _finite(frame.ratio()[name])
+        difference, ratio = _point_spread(points, name, order)
+        diff_reps, ratio_reps = _spread(self._replicates(samples, name, order))
         lo, hi = self._interval(diff_reps)
         rlo, rhi = self._interval(ratio_reps)
         return FairnessMetric(name=name, sensitive_feature=feature, by_group=values, by_group_ci=by_group_ci,
                               difference=difference, ratio=ratio, ci_low=lo, ci_high=hi,
                               ratio_ci_low=rlo, ratio_ci_high=rhi, insufficient_groups=list(insufficient))
 
-    def _disparity(self, name, parts, feature, frame, samples, order, insufficient) -> FairnessMetric:
+    def _disparity(self, name, parts, feature, points, samples, order, insufficient) -> FairnessMetric:
         """Worst case over the compared group metrics, as fairlearn's equalized_odds_difference / _ratio."""
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            diffs = [frame.difference()[m] for m in parts]
-            ratios = [frame.ratio()[m] for m in parts]
-        difference = _finite(max(diffs))
-        ratio = _finite(min(ratios))
+        spreads = [_point_spread(points, m, order) for m in parts]
+        diffs = [d for d, _ in spreads if d is not None]
+        ratios = [r for _, r in spreads if r is not None]
+        difference = max(diffs) if len(diffs) == len(parts) else None
+        ratio = min(ratios) if len(ratios) == len(parts) else None
         diff_reps = []
         ratio_reps = []
         for m in parts:
-            reps = np.vstack([samples[g][m] for g in order]) if self.n_bootstrap else np.empty((len(order), 0))
-            d, r = _spread(reps)
+            d, r = _spread(self._replicates(samples, m, order))
             diff_reps.append(d)
             ratio_reps.append(r)
         d = np.max(np.vstack(diff_reps), axis=0) if self.n_bootstrap else np.empty(0)
         r = np.min(np.vstack(ratio_reps), axis=0) if self.n_bootstrap else np.empty(0)
         lo, hi = self._interval(d)
         rlo, rhi = self._interval(r)
-        # the groups' values of the first compared metric (selection rate, TPR) for the charts
-        by_group = {g: _finite(frame.by_group[parts[0]].get(g)) for g in order} if len(parts) == 1 else {}
+        # the groups' values of the compared metric (selection rate, TPR) for the charts
+        by_group = {g: _finite(points[g][parts[0]]) for g in order} if len(parts) == 1 else {}
         return FairnessMetric(name=name, sensitive_feature=feature, by_group=by_group, by_group_ci={},
                               difference=difference, ratio=ratio, ci_low=lo, ci_high=hi,
                               ratio_ci_low=rlo, ratio_ci_high=rhi, insufficient_groups=list(insufficient))
+
+
+    def _replicates(self, samples, name, order) -> np.ndarray:
+        if not self.n_bootstrap:
+            return np.empty((len(order), 0))
+        return np.vstack([samples[g][name] for g in order])
+
+
+def _point_spread(points, name, order) -> tuple[float | None, float | None]:
+    """max - min and min / max of one metric over the groups whose value is defined."""
+    values = np.array([points[g][name] for g in order], dtype=float)
+    values = values[np.isfinite(values)]
+    if len(values) == 0:
+        return None, None
+    hi, lo = values.max(), values.min()
+    return float(hi - lo), (float(lo / hi) if hi > 0 else None)
 
 
 def _spread(reps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -1,7 +1,7 @@
 """Metrics as functions of row weights, so point estimates and bootstrap replicates share one code path.
 
 Every ``*Stats`` object is built once from the rows of one table (or one group) and then
-evaluated on a weight matrix ``W`` of shape (replicates, rows). ``W = 1`` gives the point
+evaluated on a weight matrix ``W`` of shape (rows, replicates). ``W = 1`` gives the point
 estimate; multinomial counts give nonparametric bootstrap replicates (a row drawn k times has
 weight k). All work is matrix products and cumulative sums over whole columns: no per-row Python.
 
@@ -29,13 +29,47 @@ def _div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 
 
 def _onehot(codes: np.ndarray, n_codes: int) -> sparse.csr_matrix:
+    """(n_codes, rows) indicator matrix: ``_onehot(c, k) @ W`` sums the weights of each code."""
     n = len(codes)
-    return sparse.csr_matrix((np.ones(n), (np.arange(n), codes)), shape=(n, n_codes))
+    return sparse.csr_matrix((np.ones(n), (codes, np.arange(n))), shape=(n_codes, n))
 
 
 def calibration_bin_index(score: np.ndarray, n_bins: int = ECE_BINS) -> np.ndarray:
     """Bin of each score: [0, 0.1), [0.1, 0.2), ..., [0.9, 1.0] (the last bin includes 1)."""
     return np.minimum((score * n_bins).astype(int), n_bins - 1)
+
+
+class _Functionals:
+    """Linear functionals of the row weights, stacked into one sparse matrix.
+
+    Every metric here is a function of a few weighted sums over rows (cell counts, loss sums,
+    positives and negatives per distinct score, calibration gaps per bin). Stacking them lets one
+    sparse product ``M @ W`` read the weight matrix once per chunk of replicates.
+    """
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self._rows: list[np.ndarray] = []
+        self._cols: list[np.ndarray] = []
+        self._data: list[np.ndarray] = []
+        self.slices: dict[str, slice] = {}
+        self._height = 0
+
+    def add(self, name: str, codes: np.ndarray, n_codes: int, data: np.ndarray | float = 1.0,
+            rows: np.ndarray | None = None) -> None:
+        """Add ``n_codes`` sums: sum of ``data * w`` over the rows (all, or ``rows``) with each code."""
+        rows = np.arange(self.n) if rows is None else rows
+        self._rows.append(self._height + np.asarray(codes)[rows] if np.ndim(codes) else np.full(len(rows), self._height + codes))
+        self._cols.append(rows)
+        self._data.append(np.broadcast_to(np.asarray(data, dtype=float), (self.n,))[rows])
+        self.slices[name] = slice(self._height, self._height + n_codes)
+        self._height += n_codes
+
+    def build(self) -> sparse.csr_matrix:
+        return sparse.csr_matrix(
+            (np.concatenate(self._data), (np.concatenate(self._rows), np.concatenate(self._cols))),
+            shape=(self._height, self.n),
+        )
 
 
 class BinaryStats:
@@ -47,26 +81,29 @@ class BinaryStats:
         y = np.asarray(y_true, dtype=bool)
         p = np.asarray(y_pred, dtype=bool)
         self.n = len(y)
+        f = _Functionals(self.n)
         # cell order: tn, fp, fn, tp
-        self._cells = _onehot(2 * y.astype(int) + p.astype(int), 4)
+        f.add("cells", 2 * y.astype(int) + p.astype(int), 4)
         self.has_score = score is not None
         if score is not None:
             s = np.asarray(score, dtype=float)
             yf = y.astype(float)
             eps = np.finfo(float).eps  # as sklearn.metrics.log_loss
             sc = np.clip(s, eps, 1 - eps)
-            self._losses = np.column_stack([-(yf * np.log(sc) + (1 - yf) * np.log(1 - sc)), (s - yf) ** 2])
-            uniq, inv = np.unique(s, return_inverse=True)
-            self._by_score = _onehot(inv, len(uniq))
-            self._y = yf
-            bins = calibration_bin_index(s)
-            self._bins = _onehot(bins, ECE_BINS)
-            self._bin_sums = np.column_stack([s, yf])
+            f.add("log_loss", 0, 1, -(yf * np.log(sc) + (1 - yf) * np.log(1 - sc)))
+            f.add("brier", 0, 1, (s - yf) ** 2)
+            uniq, inv = np.unique(s, return_inverse=True)  # ascending distinct scores
+            f.add("pos", inv, len(uniq), rows=np.flatnonzero(y))
+            f.add("neg", inv, len(uniq), rows=np.flatnonzero(~y))
+            f.add("gap", calibration_bin_index(s), ECE_BINS, s - yf)
+        self._m = f.build()
+        self._slices = f.slices
 
     def metrics(self, W: np.ndarray) -> dict[str, np.ndarray]:
-        c = np.asarray((self._cells.T @ W.T).T)  # (b, 4)
-        tn, fp, fn, tp = c[:, 0], c[:, 1], c[:, 2], c[:, 3]
-        n = c.sum(axis=1)
+        sums = self._m @ W
+        part = {k: sums[v] for k, v in self._slices.items()}
+        tn, fp, fn, tp = part["cells"]
+        n = tn + fp + fn + tp
         out = {
             "accuracy": _div(tp + tn, n),
             "precision": _div(tp, tp + fp),
@@ -81,27 +118,19 @@ class BinaryStats:
         out["true_positive_rate"] = out["recall"]
         out["balanced_accuracy"] = (out["recall"] + out["specificity"]) / 2
         if self.has_score:
-            losses = W @ self._losses  # (b, 2)
-            out["log_loss"] = _div(losses[:, 0], n)
-            out["brier"] = _div(losses[:, 1], n)
-            out["roc_auc"] = self._auc(W)
-            out["calibration_error"] = self._ece(W, n)
+            out["log_loss"] = _div(part["log_loss"][0], n)
+            out["brier"] = _div(part["brier"][0], n)
+            out["roc_auc"] = _auc(part["pos"], part["neg"])
+            # sum over bins of |n_b * (mean score_b - positive rate_b)|, over n
+            out["calibration_error"] = _div(np.abs(part["gap"]).sum(axis=0), n)
         return out
 
-    def _auc(self, W: np.ndarray) -> np.ndarray:
-        # Mann-Whitney form with ties counted half, on weights: sorts once, cumsums per replicate
-        pos = np.asarray((self._by_score.T @ (W * self._y).T).T)
-        neg = np.asarray((self._by_score.T @ (W * (1 - self._y)).T).T)
-        below = np.cumsum(neg, axis=1) - neg
-        num = (pos * (below + 0.5 * neg)).sum(axis=1)
-        return _div(num, pos.sum(axis=1) * neg.sum(axis=1))
 
-    def _ece(self, W: np.ndarray, n: np.ndarray) -> np.ndarray:
-        counts = np.asarray((self._bins.T @ W.T).T)  # (b, bins)
-        sums_s = np.asarray((self._bins.T @ (W * self._bin_sums[:, 0]).T).T)
-        sums_y = np.asarray((self._bins.T @ (W * self._bin_sums[:, 1]).T).T)
-        gap = np.abs(sums_s - sums_y)  # |n_b * (conf_b - acc_b)|
-        return _div(gap.sum(axis=1), n)
+def _auc(pos: np.ndarray, neg: np.ndarray) -> np.ndarray:
+    """Mann-Whitney AUC from weighted positives / negatives per ascending distinct score, ties half."""
+    below = np.cumsum(neg, axis=0) - neg
+    num = (pos * (below + 0.5 * neg)).sum(axis=0)
+    return _div(num, pos.sum(axis=0) * neg.sum(axis=0))
 
 
 class MulticlassStats:
@@ -119,7 +148,7 @@ class MulticlassStats:
 
     def metrics(self, W: np.ndarray) -> dict[str, np.ndarray]:
         k = self.k
-        cm = np.asarray((self._cells.T @ W.T).T).reshape(-1, k, k)  # (b, true, pred)
+        cm = (self._cells @ W).T.reshape(-1, k, k)  # (b, true, pred)
         n = cm.sum(axis=(1, 2))
         tp = np.diagonal(cm, axis1=1, axis2=2)
         support = cm.sum(axis=2)
@@ -161,21 +190,19 @@ class RegressionStats:
         err = p - y
         self.n = len(y)
         # columns: 1, |e|, e^2, y, y^2, prediction
-        self._cols = np.column_stack([np.ones_like(y), np.abs(err), err**2, y, y**2, p])
+        self._cols = np.vstack([np.ones_like(y), np.abs(err), err**2, y, y**2, p])
 
     def metrics(self, W: np.ndarray) -> dict[str, np.ndarray]:
-        s = W @ self._cols
-        n = s[:, 0]
-        mean_y = _div(s[:, 3], n)
-        sst = s[:, 4] - n * mean_y**2
-        sse = s[:, 2]
+        n, abs_err, sse, sum_y, sum_y2, sum_p = self._cols @ W
+        mean_y = _div(sum_y, n)
+        sst = sum_y2 - n * mean_y**2
         with np.errstate(invalid="ignore"):
             r2 = np.where(sst > 0, 1 - _div(sse, sst), np.nan)
         return {
-            "mae": _div(s[:, 1], n),
+            "mae": _div(abs_err, n),
             "rmse": np.sqrt(_div(sse, n)),
             "r2": r2,
-            "mean_prediction": _div(s[:, 5], n),
+            "mean_prediction": _div(sum_p, n),
             "mean_target": mean_y,
         }
 
