@@ -122,7 +122,7 @@ class Monitor:
             self.sender._get_secret()
         for e in self.config.webhooks:
             check_url(e.url, self.config.network, endpoint=e.name, allow_insecure_http=e.allow_insecure_http,
-                      resolver=self.sender.resolver)
+                      resolver=self.sender.resolver, resolve=False)
 
     def check(
         self,

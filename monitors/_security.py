@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 
 from rai._exceptions import ConfigError
 
-__all__ = ["NetworkPolicy", "UrlRefusedError", "check_url", "redact_url", "METADATA_ADDRESSES"]
+__all__ = ["NetworkPolicy", "UrlRefusedError", "UnresolvableHostError", "check_url", "redact_url", "METADATA_ADDRESSES"]
 
 #: Instance-metadata services of the big clouds (AWS, GCP, Azure, OpenStack: 169.254.169.254;
 #: AWS IPv6: fd00:ec2::254; Alibaba: 100.100.100.200; Oracle: 192.0.0.192).
@@ -40,6 +40,10 @@ Resolver = Callable[[str, int], Sequence[str]]
 
 class UrlRefusedError(ConfigError):
     """A webhook URL breaks the URL policy (scheme, or an address it resolves to)."""
+
+
+class UnresolvableHostError(UrlRefusedError):
+    """The webhook host does not resolve (now): a delivery retries, it is not dead-lettered."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,7 +70,7 @@ def _default_resolver(host: str, port: int) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
-        raise UrlRefusedError(f"webhook host {host!r} does not resolve: {exc}") from exc
+        raise UnresolvableHostError(f"webhook host {host!r} does not resolve: {exc}") from exc
     return sorted({str(info[4][0]) for info in infos})
 
 
@@ -95,8 +99,13 @@ def check_url(
     endpoint: str = "webhook",
     allow_insecure_http: bool = False,
     resolver: Resolver | None = None,
+    resolve: bool = True,
 ) -> list[str]:
     """Check ``url`` against the policy; return the addresses it resolves to.
+
+    With ``resolve=False`` (a check of the config before any network is needed) a host name
+    is not looked up: only the scheme, credentials, metadata host names and literal addresses
+    are judged, and only ``localhost`` counts as loopback.
 
     Raises
     ------
@@ -119,12 +128,20 @@ def check_url(
     port = parsed.port or (443 if scheme == "https" else 80)
     if host.lower().rstrip(".") in METADATA_HOSTS:
         raise UrlRefusedError(f"endpoint {endpoint!r}: {host!r} is a cloud-metadata host; refused.")
-    resolve = resolver or _default_resolver
+    resolver_fn = resolver or _default_resolver
     try:
         literal = ipaddress.ip_address(host.strip("[]"))
         addresses = [str(literal)]
     except ValueError:
-        addresses = list(resolve(host, port))
+        if not resolve:
+            local = host.lower().rstrip(".") in ("localhost", "localhost.localdomain")
+            if scheme == "http" and not local and not (allow_insecure_http or policy.allow_insecure_http):
+                raise UrlRefusedError(
+                    f"endpoint {endpoint!r}: plain http is only allowed to a loopback address; use https, or set "
+                    f"allow_insecure_http: true on the endpoint. Got {redact_url(url)!r}."
+                ) from None
+            return []
+        addresses = list(resolver_fn(host, port))
     if not addresses:
         raise UrlRefusedError(f"endpoint {endpoint!r}: host {host!r} resolves to no address.")
     allowed_nets = policy.networks()

@@ -256,12 +256,20 @@ def _engine(url: str) -> Engine:
 
         @sa.event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            # let SQLAlchemy, not pysqlite, decide where transactions begin (see "begin" below)
+            dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             if db and db != ":memory:":
                 cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA busy_timeout=60000")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
+
+        @sa.event.listens_for(engine, "begin")
+        def _begin(conn: Connection) -> None:
+            # one writer at a time, from the start of the transaction: read-check-write sequences
+            # (claims, cooldowns, migrations) are serialised across processes; others wait (busy_timeout)
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     try:
@@ -318,6 +326,7 @@ class Store:
         """Apply the migrations after the store's version (up to ``target``); return the new version."""
         target = SCHEMA_VERSION if target is None else target
         with self.engine.begin() as conn:
+            self._lock_migrations(conn)
             schema_table.create(conn, checkfirst=True)
         for version, description, fn in MIGRATIONS:
             if version > target:

@@ -28,7 +28,7 @@ import httpx
 
 from monitors._config import DeliveryPolicy, Endpoint
 from monitors._events import load_secret, signed_headers
-from monitors._security import NetworkPolicy, Resolver, UrlRefusedError, check_url, redact_url
+from monitors._security import NetworkPolicy, Resolver, UnresolvableHostError, UrlRefusedError, check_url, redact_url
 from monitors._store import Store, process_owner
 
 __all__ = ["WebhookSender", "DeliveryReport", "backoff_delay", "parse_retry_after"]
@@ -193,11 +193,14 @@ class WebhookSender:
             self.store.mark_undeliverable(row.id, "disabled", f"endpoint disabled: {disabled[row.endpoint]}")
             report.disabled += 1
             return report
+        unresolved: str | None = None
         try:
             check_url(
                 row.url, self.network, endpoint=row.endpoint, allow_insecure_http=endpoint.allow_insecure_http,
                 resolver=self.resolver,
             )
+        except UnresolvableHostError as exc:
+            unresolved = str(exc)  # DNS may come back: retried like a network error
         except UrlRefusedError as exc:
             log.error("delivery %s to %s refused: %s", row.id, shown, exc)
             self.store.mark_undeliverable(row.id, "dead", f"refused by the URL policy: {exc}")
@@ -220,13 +223,15 @@ class WebhookSender:
         retry_after: float | None = None
         error: str | None = None
         try:
+            if unresolved is not None:
+                raise httpx.ConnectError(unresolved)
             response = self._http().post(row.url, content=body, headers=headers, timeout=endpoint.timeout)
             status = response.status_code
             retry_after = parse_retry_after(response.headers.get("retry-after"), self.clock())
             response.close()
         except httpx.HTTPError as exc:
             # the message of an httpx error can hold the URL; show the redacted one only
-            error = f"{type(exc).__name__} sending to {shown}"
+            error = f"{type(exc).__name__} sending to {shown}" + (f": {unresolved}" if unresolved else "")
         duration = time.monotonic() - t0
         report.attempts += 1
 

@@ -1,0 +1,186 @@
+"""`rai monitor` as a user runs it: subprocesses, a real loopback receiver, SIGKILL and SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from monitors import Store
+
+from .conftest import SECRET, Receiver
+
+
+def _frames(tmp_path: Path) -> dict[str, Path]:
+    rng = np.random.default_rng(7)
+    n = 1500
+
+    def table(shift: float, seed: int) -> pd.DataFrame:
+        r = np.random.default_rng(seed)
+        return pd.DataFrame({
+            "x1": r.normal(shift, 1, n), "x2": r.normal(shift, 1, n), "x3": r.exponential(1 + shift, n),
+            "color": r.choice(["red", "green", "blue"], n, p=[0.2, 0.3, 0.5] if shift == 0 else [0.6, 0.3, 0.1]),
+        })
+
+    paths = {}
+    for name, shift, seed in (("reference", 0.0, 1), ("same", 0.0, 2), ("drifted", 1.0, 3)):
+        p = tmp_path / f"{name}.csv"
+        table(shift, seed).to_csv(p, index=False)
+        paths[name] = p
+    del rng
+    return paths
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "RAI_WEBHOOK_SECRET"}
+    env.update(RAI_WEBHOOK_SECRET=SECRET, **extra)
+    return env
+
+
+def _rai(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "rai.cli", *args], capture_output=True, text=True,
+                          env=env or _env(), timeout=timeout)
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, Path]:
+    return _frames(tmp_path)
+
+
+def test_run_drift_then_no_drift_exit_codes_and_history(tmp_path, files, receiver):
+    store = f"sqlite:///{tmp_path / 'm.db'}"
+    base = ["monitor", "run", "--reference", str(files["reference"]), "--store", store, "--webhook-url", receiver.url]
+    p = _rai(*base, "--current", str(files["drifted"]))
+    assert p.returncode == 0, p.stderr
+    assert "dataset drift: yes" in p.stdout and "fired" in p.stdout
+    assert len(receiver.accepted()) == 1
+    p = _rai(*base, "--current", str(files["same"]), "--fail-on-drift")
+    assert p.returncode == 0, p.stderr
+    assert "dataset drift: no" in p.stdout
+    assert len(receiver.accepted()) == 1  # nothing new
+    # the same batch again is the same window: skipped
+    p = _rai(*base, "--current", str(files["drifted"]), "--fail-on-drift")
+    assert p.returncode == 0 and "already checked" in p.stdout
+    # a new window with drift and --fail-on-drift exits 1, inside the cooldown: no new webhook
+    p = _rai(*base, "--current", str(files["drifted"]), "--window", "again", "--fail-on-drift")
+    assert p.returncode == 1, p.stderr
+    assert "suppressed" in p.stdout
+    assert len(receiver.accepted()) == 1
+    h = _rai("monitor", "history", "--store", store, "--format", "json")
+    runs = json.loads(h.stdout)
+    assert [r["dataset_drift"] for r in runs] == [True, False, True]
+    assert runs[-1]["alerts"][0]["deliveries"][0]["state"] == "delivered"
+    drifted_cols = {c["column"] for c in runs[-1]["columns"] if c["drifted"]}
+    assert drifted_cols == {"x1", "x2", "x3", "color"}
+    t = _rai("monitor", "history", "--store", store)
+    assert "DRIFT" in t.stdout and "delivered after 1 attempt" in t.stdout
+    # the secret is nowhere in the store
+    assert SECRET.encode() not in (tmp_path / "m.db").read_bytes()
+
+
+def test_secret_missing_or_bad_input_exit_2(tmp_path, files, receiver):
+    store = f"sqlite:///{tmp_path / 'm.db'}"
+    env = {k: v for k, v in os.environ.items() if k != "RAI_WEBHOOK_SECRET"}
+    p = _rai("monitor", "run", "--reference", str(files["reference"]), "--current", str(files["drifted"]),
+             "--store", store, "--webhook-url", receiver.url, env=env)
+    assert p.returncode == 2 and "RAI_WEBHOOK_SECRET" in p.stderr and "Traceback" not in p.stderr
+    p = _rai("monitor", "run", "--reference", str(files["reference"]), "--current", str(files["drifted"]),
+             "--store", store, "--webhook-url", "http://example.org/hook")
+    assert p.returncode == 2 and "plain http" in p.stderr
+    p = _rai("monitor", "run", "--reference", str(files["reference"]), "--current", str(files["drifted"]),
+             "--store", store, "--webhook-url", "https://169.254.169.254/latest")
+    assert p.returncode == 2 and "cloud-metadata" in p.stderr
+    p = _rai("monitor", "run", "--reference", str(tmp_path / "nope.csv"), "--current", str(files["drifted"]), "--store", store)
+    assert p.returncode == 2 and "nope.csv" in p.stderr
+    p = _rai("monitor", "run", "--reference", str(files["reference"]), "--current", str(files["drifted"]))
+    assert p.returncode == 2 and "--store" in p.stderr
+
+
+def test_sigkill_mid_delivery_loses_nothing(tmp_path, files):
+    receiver = Receiver(script=["stall"]).start()
+    try:
+        store = f"sqlite:///{tmp_path / 'm.db'}"
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "rai.cli", "monitor", "run", "--reference", str(files["reference"]),
+             "--current", str(files["drifted"]), "--store", store, "--webhook-url", receiver.url],
+            env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        assert receiver.stalled.wait(90), "the monitor never reached the receiver"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(30)
+        assert proc.returncode == -signal.SIGKILL
+        receiver.release.set()
+        (row,) = Store(store).deliveries()
+        assert row["state"] == "pending" and row["lease_owner"].endswith(f":{proc.pid}")
+        p = _rai("monitor", "deliver", "--store", store)
+        assert p.returncode == 0, p.stderr
+        assert "1 delivered" in p.stdout
+        ids = [r["webhook_id"] for r in receiver.requests]
+        assert ids == [row["id"], row["id"]]  # the same webhook-id on the retry
+        assert [r["webhook_id"] for r in receiver.accepted()] == [row["id"]]  # exactly once
+        p = _rai("monitor", "deliver", "--store", store)
+        assert "0 delivered" in p.stdout and len(receiver.requests) == 2
+    finally:
+        receiver.stop()
+
+
+def test_two_processes_never_run_the_same_window(tmp_path, files, receiver):
+    store = f"sqlite:///{tmp_path / 'm.db'}"
+    args = [sys.executable, "-m", "rai.cli", "monitor", "run", "--reference", str(files["reference"]),
+            "--current", str(files["drifted"]), "--store", store, "--webhook-url", receiver.url, "--window", "2026-11-23"]
+    procs = [subprocess.Popen(args, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    assert sum("already checked" in o for o, _ in outs) == 1
+    assert len(Store(store).history()) == 1
+    assert len(receiver.accepted()) == 1
+
+
+def test_serve_runs_on_schedule_and_stops_on_sigterm(tmp_path, files, receiver):
+    cfg = tmp_path / "rai.yaml"
+    cfg.write_text(
+        "monitor:\n"
+        "  name: svc\n"
+        f"  store: sqlite:///{tmp_path / 'serve.db'}\n"
+        "  schedule: '* * * * * */2'\n"
+        f"  reference: {files['reference']}\n"
+        f"  current: {files['drifted']}\n"
+        "  webhooks:\n"
+        f"    - url: {receiver.url}\n"
+        "  delivery: {max_wait: 5s}\n",
+        encoding="utf-8",
+    )
+    proc = subprocess.Popen([sys.executable, "-m", "rai.cli", "monitor", "serve", "--config", str(cfg)],
+                            env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    store = Store(f"sqlite:///{tmp_path / 'serve.db'}")
+    deadline = time.time() + 90
+    while time.time() < deadline and not any(r["status"] == "done" for r in store.history()):
+        time.sleep(0.5)
+    proc.send_signal(signal.SIGTERM)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "stopped after" in err
+    runs = store.history()
+    assert runs and all(r["status"] == "done" for r in runs)  # the check in flight finished
+    assert len({r["window"] for r in runs}) == len(runs)
+    assert all(r["window"].endswith("Z") for r in runs)
+    # drift on every tick, but one webhook: the rest are inside the cooldown
+    assert len(receiver.accepted()) == 1
+
+
+def test_help_is_lazy_and_lists_subcommands():
+    from rai.cli import cli
+
+    res = CliRunner().invoke(cli, ["monitor", "--help"])
+    assert res.exit_code == 0
+    for name in ("run", "deliver", "history", "serve", "demo"):
+        assert name in res.output
