@@ -33,7 +33,7 @@ import pandas as pd
 
 from rai._spec import DatasetSpec
 
-__all__ = ["CheckResult", "run_check", "signals_from", "SIGNALS"]
+__all__ = ["CheckResult", "run_check", "signals_from", "profile_layout", "SIGNALS"]
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +160,7 @@ def run_check(
     from rai._io import frame_sha256
 
     if profile is not None:
-        return _run_check_on_profile(current, profile=profile, spec=spec, options=options)
+        return _run_check_on_profile(current, profile=profile, spec=spec, options=options, seed=seed)
     if reference is None:
         from rai._exceptions import ConfigError
 
@@ -191,12 +191,77 @@ def run_check(
     )
 
 
-def _run_check_on_profile(current: pd.DataFrame, *, profile: Any, spec: DatasetSpec, options: dict[str, Any] | None) -> CheckResult:
-    from rai._exceptions import UnsupportedError
+def _run_check_on_profile(
+    current: pd.DataFrame, *, profile: Any, spec: DatasetSpec, options: dict[str, Any] | None, seed: int = 0
+) -> CheckResult:
+    """Drift against a stored reference ``Profile`` (rai._profile); quality and, with labels,
+    performance / fairness of the batch on its own (they need no reference rows)."""
+    from rai._assessment import assess
+    from rai._exceptions import DataContractError
     from rai._io import frame_sha256
+    from rai.analyzers import default_analyzers
 
-    compare = getattr(profile, "compare", None)
-    if compare is None:
-        raise UnsupportedError("this profile object cannot be compared with a batch (it has no compare()).")
-    drift = compare(current, **((options or {}).get("drift") or {}))
-    return CheckResult.from_results(drift=drift, current_sha256=frame_sha256(current))
+    options = dict(options or {})
+    missing = [c for c in profile.columns if c not in current.columns]
+    if missing:
+        raise DataContractError(
+            f"the batch lacks column(s) {missing[:10]} that the reference profile holds; "
+            f"columns present: {[str(c) for c in current.columns][:20]}."
+        )
+    # the profile decides the columns and their types, as a reference table would
+    kinds = profile.kinds
+    cur_spec = spec.replace(
+        categorical=tuple(c for c, k in kinds.items() if k == "categorical" and profile.roles.get(c) == "feature"),
+        numeric=tuple(c for c, k in kinds.items() if k == "numeric" and profile.roles.get(c) == "feature"),
+        exclude=tuple(dict.fromkeys(tuple(spec.exclude) + tuple(
+            c for c in current.columns if c not in kinds and c not in spec.non_feature_columns))),
+    )
+    names = ["quality"]
+    has_labels = cur_spec.target in current.columns and cur_spec.prediction in current.columns if cur_spec.target and cur_spec.prediction else False
+    if has_labels:
+        names += ["performance"] + (["fairness"] if cur_spec.sensitive else [])
+    analyzers = default_analyzers(options={k: v for k, v in options.items() if k in names}, enabled=names, seed=seed)
+    assessment = assess(current, spec=cur_spec, analyzers=analyzers, seed=seed)
+    drift = profile.compare(current[profile.columns], **(options.get("drift") or {}))
+    r = assessment.results
+    notes = [f"{n.analyzer}: {n.level}: {n.message}" for n in r.notes]
+    notes.append("drift computed against a stored reference profile; quality checks without reference ranges")
+    return dataclasses.replace(
+        CheckResult.from_results(drift=drift, quality=r.quality, performance=r.performance, fairness=r.fairness,
+                                 notes=notes, current_sha256=frame_sha256(current)),
+        n_reference=profile.n_rows,
+        n_current=len(current),
+    )
+
+
+def profile_layout(path: Any, spec: DatasetSpec, *, head_rows: int = 50_000) -> tuple[dict[str, str], dict[str, str]]:
+    """Column types and roles for profiling ``path``: the data contract checked on its first rows.
+
+    Only the head is read (the first Parquet row group, or ``head_rows`` CSV rows), so a
+    file of any size can then be streamed by ``rai._profile.profile_file``.
+    """
+    from pathlib import Path
+
+    from rai._exceptions import DataContractError
+    from rai._io import read_table
+    from rai.analyzers._drift import _column_roles
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise DataContractError(f"file {str(path)!r} does not exist.")
+    if suffix in (".parquet", ".pq"):
+        import pyarrow.parquet as pq
+
+        try:
+            head = pq.ParquetFile(path).read_row_group(0).to_pandas()
+        except Exception as exc:  # corrupt or not Parquet
+            raise DataContractError(f"cannot read {str(path)!r} as Parquet: {type(exc).__name__}: {exc}") from exc
+    elif suffix in (".csv", ".tsv", ".txt"):
+        read_table(path)  # the reader's checks (duplicated names, encoding) on the whole header
+        head = pd.read_csv(path, nrows=head_rows, sep="\t" if suffix == ".tsv" else ",", skipinitialspace=True)
+    else:
+        raise DataContractError(f"file {str(path)!r} has suffix {suffix!r}; expected .csv, .tsv or .parquet.")
+    valid = spec.validate(head, name="reference")
+    layout = _column_roles(valid)
+    return {c: k for c, _, k in layout}, {c: r for c, r, _ in layout}

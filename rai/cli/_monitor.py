@@ -96,6 +96,8 @@ def monitor_group() -> None:
 @click.option("--id", "id_column", help="Row id column (not a feature).")
 @click.option("--exclude", help="Columns that are neither features nor outputs, comma-separated.")
 @click.option("--categorical", help="Columns to treat as categorical, comma-separated.")
+@click.option("--profile", "profile_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="A stored reference profile (from `rai monitor profile`) instead of --reference.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="rai.yaml (monitor: section).")
 @click.option("--store", help="History store URL, e.g. sqlite:///monitor.db.")
 @click.option("--webhook-url", help="An extra webhook endpoint (CloudEvents); secret from RAI_WEBHOOK_SECRET.")
@@ -104,7 +106,7 @@ def monitor_group() -> None:
 @click.option("--max-wait", type=float, help="Seconds to keep retrying webhooks before leaving them to `deliver`.")
 @click.option("--fail-on-drift", is_flag=True, help="Exit 1 when dataset or prediction drift is found.")
 def run_command(reference, current, target, prediction, score, sensitive, id_column, exclude, categorical,
-                config_path, store, webhook_url, window, name, max_wait, fail_on_drift) -> None:
+                profile_path, config_path, store, webhook_url, window, name, max_wait, fail_on_drift) -> None:
     """Check one batch now: drift, quality (performance with labels); alert; send webhooks.
 
     \b
@@ -121,7 +123,9 @@ def run_command(reference, current, target, prediction, score, sensitive, id_col
     mcfg = _with_flags(mcfg, store=store, webhook_url=webhook_url, name=name)
     spec = _spec_from(config, target=target, prediction=prediction, score=score, sensitive=_columns(sensitive),
                       id=id_column, exclude=_columns(exclude), categorical=_columns(categorical))
-    reference = reference or mcfg.reference or config.reference_path
+    if profile_path is not None:
+        mcfg = mcfg.update(profile=profile_path)
+    reference = reference if reference is not None or profile_path is not None else (mcfg.reference or config.reference_path)
     current = current or mcfg.current or config.data_path
     if current is None:
         raise ConfigError("missing --current FILE: the production batch to check (or monitor.current in rai.yaml).")
@@ -148,12 +152,9 @@ def run_command(reference, current, target, prediction, score, sensitive, id_col
 def _read_profile(path: Path | None) -> Any:
     if path is None:
         return None
-    from rai._exceptions import UnsupportedError
+    from rai._profile import Profile
 
-    raise UnsupportedError(
-        f"monitor.profile {str(path)!r}: checks against a stored profile need rai._profile, which this "
-        "version does not ship yet; give a reference table instead."
-    )
+    return Profile.load(path)
 
 
 @monitor_group.command("deliver")
@@ -261,6 +262,40 @@ def serve_command(config_path, store, max_ticks) -> None:
     finally:
         mon.close()
     click.echo(f"stopped after {ticks} scheduled check(s).", err=True)
+
+
+@monitor_group.command("profile")
+@click.option("--reference", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Reference table (CSV or Parquet).")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Profile file to write (JSON).")
+@click.option("--target", help="Column of the true label.")
+@click.option("--prediction", help="Column of the model's predicted label.")
+@click.option("--score", help="Column of the predicted probability of the positive class.")
+@click.option("--id", "id_column", help="Row id column (not profiled).")
+@click.option("--exclude", help="Columns not to profile, comma-separated.")
+@click.option("--categorical", help="Columns to treat as categorical, comma-separated.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="rai.yaml (data: section).")
+@click.option("--chunk-rows", type=click.IntRange(min=1), default=250_000, show_default=True,
+              help="Rows read at a time (memory stays bounded by one chunk).")
+def profile_command(reference, out_path, target, prediction, score, id_column, exclude, categorical, config_path, chunk_rows) -> None:
+    """Write a mergeable reference profile; checks can then run without the reference rows.
+
+    The column types and roles come from the data contract, checked on the first chunk; the
+    file is then streamed chunk by chunk.
+    """
+    from rai._profile import profile_file
+
+    from monitors._checks import profile_layout
+
+    config, _mcfg = _load(config_path)
+    spec = _spec_from(config, target=target, prediction=prediction, score=score, id=id_column,
+                      exclude=_columns(exclude), categorical=_columns(categorical))
+    types, roles = profile_layout(reference, spec)
+    profile = profile_file(reference, types, roles=roles, chunk_rows=chunk_rows)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    profile.save(out_path)
+    sketched = [c for c, p in profile.column_profiles.items() if not p.exact]
+    click.echo(f"wrote {out_path}: {profile.n_rows} rows, {len(types)} columns"
+               + (f" (sketched: {', '.join(sketched)})" if sketched else " (all exact)"))
 
 
 @monitor_group.command("demo")
