@@ -92,6 +92,8 @@ class Summary:
     exact_std: float | None = None
     exact_min: float | None = None
     exact_max: float | None = None
+    #: For a sketch: the upper boundary of the bucket each entry of ``values`` stands for.
+    upper: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -440,8 +442,11 @@ def quantile_edges(summary: Summary, n_bins: int) -> np.ndarray:
         return np.zeros(0)
     cum = np.cumsum(c)
     targets = np.arange(1, n_bins) * (cum[-1] / n_bins)
-    idx = np.searchsorted(cum, targets, side="left")
-    edges = np.unique(v[np.minimum(idx, v.size - 1)])
+    idx = np.minimum(np.searchsorted(cum, targets, side="left"), v.size - 1)
+    if summary.upper is not None:  # a sketch: cut at bucket boundaries, so every bucket lies in one bin
+        edges = np.unique(summary.upper[idx])
+        return edges[edges < summary.max]
+    edges = np.unique(v[idx])
     return edges[edges < v[-1]]
 
 

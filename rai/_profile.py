@@ -1,0 +1,516 @@
+"""Mergeable column profiles: summarise a table once, chunk by chunk, compare many times.
+
+A :class:`Profile` holds, per column, what the drift statistics need:
+
+* categorical columns: the count of every category (exact);
+* numeric columns: the count of every distinct finite value while there are at most
+  ``max_exact_values`` of them (exact), otherwise a **sketch**: counts and sums of the values
+  in logarithmic buckets of the distance to a centre (the relative-accuracy buckets of
+  DDSketch, Masson et al., VLDB 2019), plus the exact count, mean, variance (Chan et al.'s
+  parallel update), minimum and maximum;
+* per column the number of missing (and, for numeric columns, infinite) entries; the rows.
+
+Profiles of chunks merge into the profile of their union (:meth:`Profile.merge`); exact parts
+stay exact. :func:`profile_file` streams a Parquet file by row groups or a CSV file by chunks
+so memory stays bounded by the chunk size. :meth:`Profile.to_dict` / :meth:`Profile.from_dict`
+give plain JSON (floats round-trip exactly).
+
+``DriftAnalyzer`` accepts a profile as the reference and as the current data. Statistics are
+**equal** to the raw-data ones where the profile is exact (categorical columns, numeric columns
+with at most ``max_exact_values`` distinct values), up to floating-point rounding. For sketched
+columns every value is represented by the mean of its bucket; a bucket spans a relative width
+of at most ``2a / (1 - a)`` of the distance to the centre (``a`` = ``relative_accuracy``,
+default 0.001) plus ``1e-6`` of the reference spread around the centre, so:
+
+* the Wasserstein-1 distance moves by at most ``2a/(1-a) * (E_ref|X - c| + E_cur|X - c|)`` plus
+  twice the zero-bucket width (divide by the reference standard deviation for the normed
+  distance; with the centre at the reference mean that is about ``0.004`` for a current batch
+  with the reference's spread);
+* the Kolmogorov-Smirnov statistic moves by at most the largest share of either table in one
+  bucket (its p-value follows from the moved statistic);
+* PSI and the chart histograms count values by bucket mean, so a value within one bucket width
+  of a bin edge may land in the neighbouring bin.
+
+The sketch grid (centre and scale) of a numeric column is taken from the first chunk that
+sketches it (its mean and standard deviation) or from ``like=`` (a reference profile), so all
+chunks of one file share a grid; profiles on different grids still merge, by moving the other
+profile's buckets onto this one's grid at their means (exactness of counts, sums, moments and
+extremes is kept; bucket placement is approximate).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import math
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rai._exceptions import ConfigError, DataContractError
+from rai.analyzers._stattests import Summary, summarize_categorical, summarize_numeric
+
+__all__ = ["Profile", "ColumnProfile", "profile_file", "PROFILE_FORMAT"]
+
+logger = logging.getLogger(__name__)
+
+PROFILE_FORMAT = "rai-profile/1"
+ROLES = ("feature", "prediction", "score", "target")
+
+
+@dataclasses.dataclass
+class _Sketch:
+    """Logarithmic buckets of ``x - center``; key 0 holds ``|x - center| <= min_width``."""
+
+    center: float
+    min_width: float
+    alpha: float
+    keys: np.ndarray  # int64, sorted by bucket position on the real line
+    counts: np.ndarray  # int64
+    sums: np.ndarray  # float64
+
+    @property
+    def log_gamma(self) -> float:
+        return math.log((1 + self.alpha) / (1 - self.alpha))
+
+    def bucket(self, x: np.ndarray) -> np.ndarray:
+        d = x - self.center
+        a = np.abs(d)
+        keys = np.zeros(x.size, dtype=np.int64)
+        big = a > self.min_width
+        keys[big] = np.ceil(np.log(a[big] / self.min_width) / self.log_gamma).astype(np.int64)
+        keys[big] = np.maximum(keys[big], 1) * np.sign(d[big]).astype(np.int64)
+        return keys
+
+    def add(self, x: np.ndarray, weights: np.ndarray | None = None) -> _Sketch:
+        keys = self.bucket(x)
+        w = np.ones(x.size, dtype=np.int64) if weights is None else weights.astype(np.int64)
+        all_keys = np.concatenate([self.keys, keys])
+        uniq, inv = np.unique(all_keys, return_inverse=True)
+        counts = np.bincount(inv, weights=np.concatenate([self.counts, w]).astype(np.float64), minlength=uniq.size)
+        sums = np.bincount(inv, weights=np.concatenate([self.sums, x * w]), minlength=uniq.size)
+        return dataclasses.replace(self, keys=uniq, counts=np.rint(counts).astype(np.int64), sums=sums)
+
+    def representatives(self) -> tuple[np.ndarray, np.ndarray]:
+        means = self.sums / self.counts
+        order = np.argsort(means, kind="stable")
+        return means[order], self.counts[order]
+
+    def upper_bounds(self) -> np.ndarray:
+        """Upper boundary of each bucket, in the order of :meth:`representatives`."""
+        k = self.keys
+        mag = np.where(k > 0, k, np.maximum(-k - 1, 0)).astype(np.float64)
+        upper = self.center + np.sign(k) * self.min_width * np.exp(mag * self.log_gamma)
+        upper = np.where(k == 0, self.center + self.min_width, upper)
+        order = np.argsort(self.sums / self.counts, kind="stable")
+        return upper[order]
+
+    def grid(self) -> tuple[float, float, float]:
+        return (self.center, self.min_width, self.alpha)
+
+
+@dataclasses.dataclass
+class ColumnProfile:
+    """The profile of one column (see the module docstring)."""
+
+    kind: str
+    role: str
+    n_missing: int
+    # categorical labels, or exact numeric values (sorted)
+    values: np.ndarray | None
+    counts: np.ndarray | None
+    # numeric moments and extremes (exact in both modes)
+    n: int = 0
+    mean: float = 0.0
+    m2: float = 0.0
+    minimum: float | None = None
+    maximum: float | None = None
+    grid: tuple[float, float, float] | None = None  # (center, min_width, alpha) of a sketch
+    sketch: _Sketch | None = None
+
+    @property
+    def exact(self) -> bool:
+        return self.sketch is None
+
+    def summary(self) -> Summary:
+        if self.kind == "categorical":
+            return Summary("categorical", self.values, self.counts, self.n_missing)
+        if self.sketch is None:
+            return Summary("numeric", self.values, self.counts, self.n_missing)
+        values, counts = self.sketch.representatives()
+        return Summary(
+            "numeric", values, counts, self.n_missing, exact=False,
+            n_distinct=max(values.size, 10_000), exact_std=math.sqrt(self.m2 / self.n) if self.n else 0.0,
+            exact_min=self.minimum, exact_max=self.maximum, upper=self.sketch.upper_bounds(),
+        )
+
+
+class Profile:
+    """Per-column summaries of a table; mergeable, serialisable, comparable without the rows.
+
+    Build one with :meth:`from_frame` (or :meth:`from_validated`, or :func:`profile_file` for a
+    file of any size), combine chunk profiles with :meth:`merge`, store with :meth:`to_dict` /
+    :meth:`save`, and compare with ``DriftAnalyzer().fit(reference_profile).compute(current)``
+    where ``current`` is a ``ValidatedData`` or another profile (or :meth:`compare`).
+    """
+
+    def __init__(self, columns: dict[str, ColumnProfile], n_rows: int, *, max_exact_values: int = 1000,
+                 relative_accuracy: float = 0.001, name: str = "profile") -> None:
+        self.column_profiles = columns
+        self.n_rows = int(n_rows)
+        self.max_exact_values = max_exact_values
+        self.relative_accuracy = relative_accuracy
+        self.name = name
+
+    # -- the interface DriftAnalyzer reads ------------------------------------------------
+    @property
+    def columns(self) -> list[str]:
+        return list(self.column_profiles)
+
+    @property
+    def kinds(self) -> dict[str, str]:
+        return {k: c.kind for k, c in self.column_profiles.items()}
+
+    @property
+    def roles(self) -> dict[str, str]:
+        return {k: c.role for k, c in self.column_profiles.items()}
+
+    def summary(self, column: str) -> Summary:
+        return self.column_profiles[column].summary()
+
+    def __repr__(self) -> str:
+        sketched = [k for k, c in self.column_profiles.items() if not c.exact]
+        return f"Profile(n_rows={self.n_rows}, columns={len(self.column_profiles)}, sketched={sketched})"
+
+    # -- building ---------------------------------------------------------------------------
+    @classmethod
+    def from_frame(
+        cls,
+        frame: pd.DataFrame,
+        feature_types: Mapping[str, str],
+        *,
+        roles: Mapping[str, str] | None = None,
+        max_exact_values: int = 1000,
+        relative_accuracy: float = 0.001,
+        like: Profile | None = None,
+    ) -> Profile:
+        """Profile the columns named in ``feature_types`` (``"numeric"`` / ``"categorical"``).
+
+        ``roles`` marks output columns (``"prediction"``, ``"score"``, ``"target"``); others are
+        features. ``like`` reuses another profile's settings and sketch grids (pass the first
+        chunk's profile when profiling the others, so all chunks share grids).
+        """
+        if like is not None:
+            max_exact_values, relative_accuracy = like.max_exact_values, like.relative_accuracy
+        _check_settings(max_exact_values, relative_accuracy)
+        roles = dict(roles or {})
+        columns: dict[str, ColumnProfile] = {}
+        for column, kind in feature_types.items():
+            if column not in frame.columns:
+                raise DataContractError(
+                    f"profile: column {column!r} is not in the table; columns present: {[str(c) for c in frame.columns][:20]}."
+                )
+            if kind not in ("numeric", "categorical"):
+                raise ConfigError(f"profile: the type of column {column!r} must be 'numeric' or 'categorical'. Got {kind!r} instead.")
+            role = roles.get(column, "feature")
+            if role not in ROLES:
+                raise ConfigError(f"profile: the role of column {column!r} must be one of {list(ROLES)}. Got {role!r} instead.")
+            grid = None
+            if like is not None and column in like.column_profiles:
+                grid = like.column_profiles[column].grid
+            columns[column] = _profile_column(frame[column], kind, role, max_exact_values, relative_accuracy, grid)
+        return cls(columns, len(frame), max_exact_values=max_exact_values, relative_accuracy=relative_accuracy)
+
+    @classmethod
+    def from_validated(cls, data: Any, **kwargs: Any) -> Profile:
+        """Profile the features and the prediction / score / target columns of a ``ValidatedData``."""
+        from rai.analyzers._drift import _column_roles
+
+        columns = _column_roles(data)
+        return cls.from_frame(
+            data.frame, {c: k for c, _, k in columns}, roles={c: r for c, r, _ in columns}, **kwargs
+        )
+
+    # -- merging ------------------------------------------------------------------------------
+    def merge(self, other: Profile) -> Profile:
+        """The profile of the union of both tables' rows (a new object; both stay unchanged)."""
+        if set(self.column_profiles) != set(other.column_profiles):
+            raise DataContractError(
+                f"cannot merge profiles with different columns: only in the first {sorted(set(self.column_profiles) - set(other.column_profiles))}, "
+                f"only in the second {sorted(set(other.column_profiles) - set(self.column_profiles))}."
+            )
+        merged = {}
+        for name, a in self.column_profiles.items():
+            b = other.column_profiles[name]
+            if a.kind != b.kind:
+                raise DataContractError(f"cannot merge profiles: column {name!r} is {a.kind} in one and {b.kind} in the other.")
+            merged[name] = _merge_columns(a, b, self.max_exact_values, self.relative_accuracy)
+        return Profile(merged, self.n_rows + other.n_rows, max_exact_values=self.max_exact_values,
+                       relative_accuracy=self.relative_accuracy, name=self.name)
+
+    # -- comparing ------------------------------------------------------------------------------
+    def compare(self, current: pd.DataFrame | Profile, **drift_params: Any):
+        """Drift of ``current`` (a table with this profile's columns, or a profile) against this profile."""
+        from rai.analyzers._drift import DriftAnalyzer
+
+        analyzer = DriftAnalyzer(**drift_params).fit(self)
+        if isinstance(current, Profile):
+            return analyzer.compute(current)
+        return analyzer.compute(self._as_validated(current))
+
+    def _as_validated(self, frame: pd.DataFrame) -> Any:
+        from rai._spec import DatasetSpec, ValidatedData
+
+        if not isinstance(frame, pd.DataFrame):
+            raise DataContractError(f"expected a pandas DataFrame to compare with the profile, got {type(frame).__name__}.")
+        roles = self.roles
+        outputs = {r: c for c, r in roles.items() if r != "feature"}
+        features = tuple(c for c, r in roles.items() if r == "feature")
+        spec = DatasetSpec(target=outputs.get("target"), prediction=outputs.get("prediction"), score=outputs.get("score"))
+        return ValidatedData(
+            frame=frame, spec=spec, name="data", features=features,
+            feature_types={c: self.kinds[c] for c in features}, task=None, classes=(), positive_label=None,
+        )
+
+    # -- JSON -----------------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        cols = {}
+        for name, c in self.column_profiles.items():
+            d: dict[str, Any] = {"kind": c.kind, "role": c.role, "n_missing": c.n_missing}
+            if c.kind == "categorical":
+                d["values"] = [str(v) for v in c.values]
+                d["counts"] = [int(v) for v in c.counts]
+            else:
+                d.update(n=c.n, mean=c.mean, m2=c.m2, minimum=c.minimum, maximum=c.maximum,
+                         grid=list(c.grid) if c.grid else None)
+                if c.sketch is None:
+                    d["values"] = [float(v) for v in c.values]
+                    d["counts"] = [int(v) for v in c.counts]
+                else:
+                    d["sketch"] = {
+                        "keys": c.sketch.keys.tolist(),
+                        "counts": c.sketch.counts.tolist(),
+                        "sums": c.sketch.sums.tolist(),
+                    }
+            cols[name] = d
+        return {
+            "format": PROFILE_FORMAT,
+            "n_rows": self.n_rows,
+            "max_exact_values": self.max_exact_values,
+            "relative_accuracy": self.relative_accuracy,
+            "columns": cols,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Profile:
+        if not isinstance(data, Mapping) or data.get("format") != PROFILE_FORMAT:
+            got = data.get("format") if isinstance(data, Mapping) else type(data).__name__
+            raise DataContractError(f"not a profile: expected format {PROFILE_FORMAT!r}, got {got!r}.")
+        cols = {}
+        for name, d in data["columns"].items():
+            if d["kind"] == "categorical":
+                cols[name] = ColumnProfile("categorical", d["role"], int(d["n_missing"]),
+                                           np.asarray(d["values"], dtype=object), np.asarray(d["counts"], dtype=np.int64))
+                continue
+            grid = tuple(d["grid"]) if d.get("grid") else None
+            sketch = None
+            values = counts = None
+            if "sketch" in d:
+                s = d["sketch"]
+                sketch = _Sketch(grid[0], grid[1], grid[2], np.asarray(s["keys"], dtype=np.int64),
+                                 np.asarray(s["counts"], dtype=np.int64), np.asarray(s["sums"], dtype=np.float64))
+            else:
+                values = np.asarray(d["values"], dtype=np.float64)
+                counts = np.asarray(d["counts"], dtype=np.int64)
+            cols[name] = ColumnProfile("numeric", d["role"], int(d["n_missing"]), values, counts, n=int(d["n"]),
+                                       mean=float(d["mean"]), m2=float(d["m2"]), minimum=d["minimum"], maximum=d["maximum"],
+                                       grid=grid, sketch=sketch)
+        return cls(cols, int(data["n_rows"]), max_exact_values=int(data["max_exact_values"]),
+                   relative_accuracy=float(data["relative_accuracy"]))
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.to_dict()), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: str | Path) -> Profile:
+        p = Path(path)
+        try:
+            data = json.loads(p.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise DataContractError(f"profile file {str(p)!r} does not exist.") from None
+        except json.JSONDecodeError as exc:
+            raise DataContractError(f"profile file {str(p)!r} is not JSON: {exc}.") from None
+        return cls.from_dict(data)
+
+
+# ----------------------------------------------------------------------------------------------
+
+
+def _check_settings(max_exact_values: Any, relative_accuracy: Any) -> None:
+    if not isinstance(max_exact_values, int) or isinstance(max_exact_values, bool) or max_exact_values < 20:
+        raise ConfigError(f"The 'max_exact_values' parameter of Profile must be an int >= 20. Got {max_exact_values!r} instead.")
+    if not isinstance(relative_accuracy, float) or not 0 < relative_accuracy < 0.5:
+        raise ConfigError(f"The 'relative_accuracy' parameter of Profile must be a float in (0, 0.5). Got {relative_accuracy!r} instead.")
+
+
+def _new_grid(values: np.ndarray, counts: np.ndarray | None, alpha: float) -> tuple[float, float, float]:
+    w = np.ones(values.size) if counts is None else counts.astype(np.float64)
+    center = float(np.dot(values, w) / w.sum())
+    spread = float(math.sqrt(np.dot((values - center) ** 2, w) / w.sum()))
+    scale = spread if spread > 0 else max(abs(center), 1.0)
+    return (center, scale * 1e-6, alpha)
+
+
+def _empty_sketch(grid: tuple[float, float, float]) -> _Sketch:
+    return _Sketch(grid[0], grid[1], grid[2], np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+
+
+def _moments(values: np.ndarray, counts: np.ndarray) -> tuple[int, float, float]:
+    n = int(counts.sum())
+    if n == 0:
+        return 0, 0.0, 0.0
+    w = counts.astype(np.float64)
+    mean = float(np.dot(values, w) / n)
+    return n, mean, float(np.dot((values - mean) ** 2, w))
+
+
+def _profile_column(series: pd.Series, kind: str, role: str, max_exact: int, alpha: float,
+                    grid: tuple[float, float, float] | None) -> ColumnProfile:
+    if kind == "categorical":
+        s = summarize_categorical(series)
+        return ColumnProfile("categorical", role, s.n_missing, s.values, s.counts)
+    s = summarize_numeric(series)
+    values, counts = s.as_counts()
+    n, mean, m2 = _moments(values, counts)
+    if grid is None and n:  # the first chunk fixes the sketch grid of the column
+        grid = _new_grid(values, counts, alpha)
+    col = ColumnProfile(
+        "numeric", role, s.n_missing, values, counts, n=n, mean=mean, m2=m2,
+        minimum=float(values[0]) if n else None, maximum=float(values[-1]) if n else None, grid=grid,
+    )
+    if values.size > max_exact:
+        _to_sketch(col, alpha)
+    return col
+
+
+def _to_sketch(col: ColumnProfile, alpha: float) -> None:
+    if col.grid is None:
+        col.grid = _new_grid(col.values, col.counts, alpha)
+    col.sketch = _empty_sketch(col.grid).add(col.values, col.counts)
+    col.values = col.counts = None
+
+
+def _merge_columns(a: ColumnProfile, b: ColumnProfile, max_exact: int, alpha: float) -> ColumnProfile:
+    if a.kind == "categorical":
+        keys = pd.Index(a.values).union(pd.Index(b.values))
+        counts = np.zeros(keys.size, dtype=np.int64)
+        counts[keys.get_indexer(a.values)] += a.counts
+        counts[keys.get_indexer(b.values)] += b.counts
+        labels = keys.to_numpy(dtype=object)
+        order = np.argsort(labels.astype(str), kind="stable")
+        return ColumnProfile("categorical", a.role, a.n_missing + b.n_missing, labels[order], counts[order])
+    # moments: Chan, Golub and LeVeque's parallel update
+    n = a.n + b.n
+    if n:
+        delta = b.mean - a.mean
+        mean = a.mean + delta * b.n / n
+        m2 = a.m2 + b.m2 + delta * delta * a.n * b.n / n
+    else:
+        mean, m2 = 0.0, 0.0
+    mins = [v for v in (a.minimum, b.minimum) if v is not None]
+    maxs = [v for v in (a.maximum, b.maximum) if v is not None]
+    out = ColumnProfile(
+        "numeric", a.role, a.n_missing + b.n_missing, None, None, n=n, mean=mean, m2=m2,
+        minimum=min(mins) if mins else None, maximum=max(maxs) if maxs else None, grid=a.grid or b.grid,
+    )
+    if a.sketch is None and b.sketch is None:
+        keys = np.union1d(a.values, b.values)
+        counts = np.zeros(keys.size, dtype=np.int64)
+        counts[np.searchsorted(keys, a.values)] += a.counts
+        counts[np.searchsorted(keys, b.values)] += b.counts
+        out.values, out.counts = keys, counts
+        if keys.size > max_exact:
+            _to_sketch(out, alpha)
+        return out
+    if out.grid is None:
+        out.grid = _new_grid(*(a.values, a.counts) if a.sketch is None else a.sketch.representatives(), alpha)
+    sketch = _empty_sketch(out.grid)
+    for part in (a, b):
+        if part.sketch is None:
+            sketch = sketch.add(part.values, part.counts)
+        elif part.sketch.grid() == out.grid:
+            sketch = _add_buckets(sketch, part.sketch)
+        else:  # another grid: move its buckets at their means (counts and sums stay exact)
+            means = part.sketch.sums / part.sketch.counts
+            keys = sketch.bucket(means)
+            sketch = _add_buckets(sketch, dataclasses.replace(part.sketch, keys=keys))
+    out.sketch = sketch
+    return out
+
+
+def _add_buckets(a: _Sketch, b: _Sketch) -> _Sketch:
+    uniq, inv = np.unique(np.concatenate([a.keys, b.keys]), return_inverse=True)
+    counts = np.bincount(inv, weights=np.concatenate([a.counts, b.counts]).astype(np.float64), minlength=uniq.size)
+    sums = np.bincount(inv, weights=np.concatenate([a.sums, b.sums]), minlength=uniq.size)
+    return dataclasses.replace(a, keys=uniq, counts=np.rint(counts).astype(np.int64), sums=sums)
+
+
+# ----------------------------------------------------------------------------------------------
+# streaming files
+
+
+def _chunks(path: Path, chunk_rows: int, columns: list[str] | None) -> Iterator[pd.DataFrame]:
+    suffix = path.suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        import pyarrow.parquet as pq
+
+        try:
+            pf = pq.ParquetFile(path)
+        except Exception as exc:  # pyarrow raises several types for a corrupt file
+            raise DataContractError(f"{str(path)!r} is not a readable Parquet file: {exc}") from None
+        for batch in pf.iter_batches(batch_size=chunk_rows, columns=columns):
+            yield batch.to_pandas()
+    elif suffix in (".csv", ".txt", ".gz"):
+        yield from pd.read_csv(path, chunksize=chunk_rows, usecols=columns)
+    else:
+        raise DataContractError(f"cannot profile {str(path)!r}: expected a .parquet or .csv file, got {suffix or 'no suffix'!r}.")
+
+
+def profile_file(
+    path: str | Path,
+    feature_types: Mapping[str, str] | None = None,
+    *,
+    roles: Mapping[str, str] | None = None,
+    chunk_rows: int = 250_000,
+    max_exact_values: int = 1000,
+    relative_accuracy: float = 0.001,
+) -> Profile:
+    """Profile a Parquet or CSV file of any size, ``chunk_rows`` rows at a time.
+
+    Memory is bounded by one chunk plus the profile. Without ``feature_types`` the types are
+    inferred from the first chunk (numeric dtypes are numeric, others categorical) and every
+    column is profiled.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DataContractError(f"cannot profile {str(path)!r}: the file does not exist.")
+    if not isinstance(chunk_rows, int) or chunk_rows < 1:
+        raise ConfigError(f"The 'chunk_rows' parameter of profile_file must be an int >= 1. Got {chunk_rows!r} instead.")
+    columns = list(feature_types) if feature_types else None
+    profile: Profile | None = None
+    for chunk in _chunks(path, chunk_rows, columns):
+        if feature_types is None:
+            from rai._spec import _infer_feature_type
+
+            feature_types = {str(c): _infer_feature_type(chunk[c]) for c in chunk.columns}
+        part = Profile.from_frame(chunk, feature_types, roles=roles, max_exact_values=max_exact_values,
+                                  relative_accuracy=relative_accuracy, like=profile)
+        profile = part if profile is None else profile.merge(part)
+    if profile is None:
+        raise DataContractError(f"cannot profile {str(path)!r}: the file has no rows.")
+    profile.name = path.name
+    return profile
