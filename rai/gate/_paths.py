@@ -30,7 +30,8 @@ explanations.importance_of              its global importance                   
 
 ``<field>`` of drift: statistic, p_value, p_value_adjusted, psi, drifted, threshold; of quality
 columns: missing_share, n_missing, n_unique, constant, type_mismatch_count, out_of_range_count,
-out_of_range_share, unseen_count; of error cohorts: error_rate, error_coverage, size, p_value.
+out_of_range_share, unseen_count; of error cohorts: error_rate, error_coverage, size, n_errors, p_value. ``errors.worst_cohort`` is the
+cohort with the highest error rate (ties: the larger); no cohort at all is insufficient evidence.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ QUALITY_COLUMN_FIELDS = (
     "out_of_range_share",
     "unseen_count",
 )
-COHORT_FIELDS = ("error_rate", "error_coverage", "size", "p_value")
+COHORT_FIELDS = ("error_rate", "error_coverage", "size", "n_errors", "p_value")
 FAIRNESS_STATS = ("difference", "ratio", "by_group")
 EXPLANATION_PATHS = ("rank_of", "importance_of")
 
@@ -431,17 +432,23 @@ class _Resolver:
         size = Size(f"cohort {rule}", cohort.get("size"), bool(cohort.get("insufficient", False)))
         return Measurement(key, f"cohort {rule}", cohort.get(field), sizes=(size,))
 
+    def _no_cohorts(self) -> list[Measurement]:
+        """No cohort (e.g. no errors to analyse): nothing to judge, which is insufficient evidence, not bad input."""
+        errors = self.slot("errors")
+        why = errors.get("message") or errors.get("status") or "no cohorts"
+        return [Measurement((), f"no cohorts ({why})", None)]
+
     def _errors_worst_cohort(self, path: MetricPath) -> list[Measurement]:
         cohorts = [c for c in self._cohorts() if isinstance(c.get("error_rate"), (int, float))]
         if not cohorts:
-            raise self.fail(f"the {self.role}'s errors result has no cohort with an error rate")
+            return self._no_cohorts()
         worst = max(cohorts, key=lambda c: (c["error_rate"], c.get("size") or 0))
         return [self._cohort_measurement(worst, path.name, ())]
 
     def _errors_cohorts(self, path: MetricPath) -> list[Measurement]:
         cohorts = self._cohorts()
         if not cohorts:
-            raise self.fail(f"the {self.role}'s errors result has no cohorts")
+            return self._no_cohorts()
         return [self._cohort_measurement(c, path.name, (str(c.get("rule", i)),)) for i, c in enumerate(cohorts)]
 
     def _errors_scalar(self, path: MetricPath) -> list[Measurement]:

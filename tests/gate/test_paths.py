@@ -78,6 +78,9 @@ def test_errors_paths(assessment):
     assert values(assessment, "errors.worst_cohort.size") == {"cohort AGEP > 60": (100, None, None)}
     assert len(resolve(assessment, check("errors.cohorts.error_rate"))) == 2
     assert values(assessment, "errors.overall_error_rate") == {"errors": (0.15, None, None)}
+    # no cohort (all predictions right): nothing to judge, which is not bad input
+    assessment["results"]["errors"].update(cohorts=[], message="no errors to analyse")
+    assert values(assessment, "errors.worst_cohort.error_rate") == {"no cohorts (no errors to analyse)": (None, None, None)}
 
 
 def test_explanations_rank_and_importance(assessment):
