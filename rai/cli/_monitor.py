@@ -96,6 +96,8 @@ def monitor_group() -> None:
 @click.option("--id", "id_column", help="Row id column (not a feature).")
 @click.option("--exclude", help="Columns that are neither features nor outputs, comma-separated.")
 @click.option("--categorical", help="Columns to treat as categorical, comma-separated.")
+@click.option("--labels", "labels_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Late-arriving labels: a table with the --id column and the --target column, joined onto the batch.")
 @click.option("--profile", "profile_path", type=click.Path(dir_okay=False, path_type=Path),
               help="A stored reference profile (from `rai monitor profile`) instead of --reference.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="rai.yaml (monitor: section).")
@@ -106,7 +108,7 @@ def monitor_group() -> None:
 @click.option("--max-wait", type=float, help="Seconds to keep retrying webhooks before leaving them to `deliver`.")
 @click.option("--fail-on-drift", is_flag=True, help="Exit 1 when dataset or prediction drift is found.")
 def run_command(reference, current, target, prediction, score, sensitive, id_column, exclude, categorical,
-                profile_path, config_path, store, webhook_url, window, name, max_wait, fail_on_drift) -> None:
+                labels_path, profile_path, config_path, store, webhook_url, window, name, max_wait, fail_on_drift) -> None:
     """Check one batch now: drift, quality (performance with labels); alert; send webhooks.
 
     \b
@@ -138,9 +140,14 @@ def run_command(reference, current, target, prediction, score, sensitive, id_col
         mon.preflight()
         batch = read_table(current)
         window = window or f"batch-{batch.sha256[:16]}"
+        frame = batch.frame
+        if labels_path is not None:
+            from monitors._checks import join_labels
+
+            frame = join_labels(frame, read_table(labels_path).frame, spec)
         ref_frame = read_table(reference).frame if reference is not None else None
         profile = _read_profile(mcfg.profile) if ref_frame is None else None
-        out = mon.check(batch.frame, window=window, reference=ref_frame, profile=profile, max_wait=max_wait)
+        out = mon.check(frame, window=window, reference=ref_frame, profile=profile, max_wait=max_wait)
     finally:
         mon.close()
     _echo_outcome(out)

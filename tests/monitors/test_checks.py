@@ -120,3 +120,24 @@ def test_cli_profile_then_run_against_it(tmp_path, acs):
                        capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
     assert "drifted: AGEP" in p.stdout
+
+
+def test_late_labels_are_joined_by_id_and_give_performance(acs):
+    from sklearn.metrics import accuracy_score
+
+    from rai._exceptions import DataContractError
+
+    from monitors._checks import join_labels
+
+    ref, cur = acs
+    spec = _acs_spec()
+    labels = cur[["id", "employed"]].iloc[::-1].iloc[:2000]  # shuffled order, a third not arrived yet
+    joined = join_labels(cur.drop(columns=["employed"]), labels, spec)
+    assert len(joined) == 2000
+    res = run_check(joined, reference=ref, spec=spec, options={"performance": {"n_bootstrap": 0}})
+    expected = accuracy_score(joined["employed"], joined["prediction"])
+    assert res.signals["performance.accuracy"] == pytest.approx(expected)
+    with pytest.raises(DataContractError, match="more than once"):
+        join_labels(cur, pd.concat([labels, labels.iloc[:1]]), spec)
+    with pytest.raises(DataContractError, match="id column 'id'"):
+        join_labels(cur.drop(columns=["id"]), labels, spec)
