@@ -768,7 +768,7 @@ def _overview(ctx: dict[str, Any], reasons: dict[str, str]) -> list[dict[str, An
         h = perf["headline"]
         level = int(round(100 * (perf["confidence_level"] or 0.95)))
         head = f"{h['label']} {_fmt(h['value'])}" if h else "Computed"
-        detail = f"{level}% CI {_fmt(h['low'])} – {_fmt(h['high'])}, {perf['n_rows']} rows" if h else ""
+        detail = f"{level}% CI {_fmt(h['low'])} – {_fmt(h['high'])}, {perf['n_rows']:,} rows" if h else ""
         n_insuff = sum(1 for g in perf["by_group"] if g["insufficient"])
         if n_insuff:
             detail += f"; {n_insuff} group(s) too small to judge"
@@ -836,7 +836,7 @@ def _overview(ctx: dict[str, Any], reasons: dict[str, str]) -> list[dict[str, An
     q = ctx["quality"]
     if q:
         head = f"{q['n_errors']} error(s), {q['n_warnings']} warning(s)"
-        detail = f"{q['n_rows']} rows, {q['n_columns']} columns, {q['duplicate_rows']} duplicate rows"
+        detail = f"{q['n_rows']:,} rows, {q['n_columns']:,} columns, {q['duplicate_rows']:,} duplicate rows"
         out.append({"area": "Data quality", "tab": "quality", "status": q["status"], "headline": head, "detail": detail})
     else:
         out.append(not_run("Data quality", "quality"))
@@ -896,6 +896,7 @@ def build_context(assessment: Any, *, signature: dict[str, Any] | None = None, l
         },
         "present": [k for k in ("performance", "fairness", "errors", "explanations", "drift", "quality") if results.get(k)],
         "notes": notes,
+        "reasons": reasons,
         "performance": _performance(results.get("performance"), limits),
         "fairness": _fairness(results.get("fairness"), limits, summaries),
         "errors": _errors(results.get("errors"), limits, summaries),

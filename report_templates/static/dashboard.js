@@ -1,6 +1,6 @@
-/* rai dashboard: vanilla JS, no network, no innerHTML with data.
+/* rai dashboard: vanilla JS, no network, never parses data as HTML.
  * Every text node is set with textContent; attributes are set one by one from a fixed list.
- * The data comes from the <script type="application/json" id="rai-data"> block. */
+ * The data comes from the JSON block with id "rai-data". */
 (function () {
   "use strict";
   var DATA = JSON.parse(document.getElementById("rai-data").textContent);

@@ -227,7 +227,7 @@ def build_assessment(
         errors=[[50, 48, 27], [105, 90, 44], [120, 132, 57], [105, 60, 0]],
         error_rate=[[0.1, 0.12, 0.09], [0.15, 0.18, 0.11], [0.2, 0.22, 0.19], [0.35, 0.3, None]],
     )
-    errors = ErrorResult(
+    errors_result = ErrorResult(
         task="binary", status="ok", message=None, n_rows=10000, n_errors=1877, error_rate=0.1877,
         error_definition="misclassified", error_threshold=None, cohorts=cohorts, heatmap=heat,
         tree_feature_importance={col_a: 0.6, col_b: 0.4}, features=list(columns), max_depth=3, min_leaf_size=50,
@@ -245,7 +245,7 @@ def build_assessment(
                 feature_values={c: f"v{i}{tag}" for i, c in enumerate(columns)},
             ))
         agreement.append(LocalAgreement(row=r, top_k=3, shap_top=columns[:3], lime_top=columns[:3], overlap=1.0, top1_agree=True))
-    explanations = ExplanationResult(
+    explanations_result = ExplanationResult(
         task="binary", model_kind="sklearn", explainer="TreeExplainer", shap_method="tree", output_space="log-odds",
         explained_output="True", explained_classes=["True"],
         global_importance=[FeatureImportance(feature=c, importance=round(0.3 / (i + 1), 4), method="shap", rank=i + 1,
@@ -285,7 +285,8 @@ def build_assessment(
         model=ModelInfo(kind="sklearn", source="model.skops", sha256="c" * 64, feature_names=list(columns)),
         results=Results(performance=performance, fairness=fairness_result if fairness else None,
                         drift=drift, quality=quality,
-                        errors=errors if errors else None, explanations=explanations if explanations else None,
+                        errors=errors_result if errors else None,
+                        explanations=explanations_result if explanations else None,
                         notes=notes + ([] if fairness else [AnalyzerNote(
                             analyzer="fairness", level="skipped",
                             message="needs at least one sensitive feature (--sensitive)")])),
