@@ -1,0 +1,203 @@
+"""End to end on real data: `rai assess` on the bundled ACS demo data, then `rai gate`.
+
+- The demo assessment (ACS 2018 with the bundled model's predictions, 2015 as reference) fails
+  the example fairness policy and passes the lenient one; the numbers the gate decides on equal
+  fairlearn's, computed here independently from the same table.
+- The CI examples run: the `run:` / `script:` commands of examples/ci/*.yml are executed as they
+  are written, in a folder laid out as they expect.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import xmlschema
+import yaml
+
+from .conftest import JUNIT_XSD
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples" / "ci"
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def rai_shim(folder: Path) -> dict[str, str]:
+    """An environment whose `rai` is this interpreter's (the CI examples call the bare command)."""
+    bin_dir = folder / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    shim = bin_dir / "rai"
+    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m rai.cli "$@"\n', encoding="utf-8")
+    shim.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "TF_BUILD"))}
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def write_tables(folder: Path, *, test_year: int, n: int | None, reference: bool = True) -> None:
+    from rai.datasets import load_acs_employment
+
+    data = folder / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    frames = {"test": load_acs_employment(test_year)}
+    if reference:
+        frames["reference"] = load_acs_employment(2015)
+    for name, frame in frames.items():
+        if n is not None:
+            frame = frame.sample(n=n, random_state=0)
+        frame.drop(columns=["year"]).to_parquet(data / f"{name}.parquet", index=False)
+
+
+def assess(folder: Path, env: dict[str, str], out: str = "out") -> Path:
+    proc = subprocess.run(
+        ["rai", "assess", "--data", "data/test.parquet", "--reference", "data/reference.parquet", "--target", "employed",
+         "--prediction", "prediction", "--score", "predicted_probability", "--sensitive", "SEX,RAC1P", "--exclude", "id",
+         "--out", out],
+        cwd=folder, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return folder / out / "assessment.json"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """The demo assessment: all of ACS 2018 with the bundled predictions, ACS 2015 as reference."""
+    folder = tmp_path_factory.mktemp("demo")
+    env = rai_shim(folder)
+    write_tables(folder, test_year=2018, n=None)
+    return folder, env, assess(folder, env)
+
+
+def gate(folder: Path, env: dict[str, str], policy: Path, assessment: Path) -> tuple[int, dict, str]:
+    verdict = folder / f"verdict-{policy.stem}.json"
+    proc = subprocess.run(
+        ["rai", "gate", "--policy", str(policy), "--assessment", str(assessment), "--json", str(verdict)],
+        cwd=folder, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode in (0, 1), proc.stderr
+    return proc.returncode, json.loads(verdict.read_text(encoding="utf-8")), proc.stdout
+
+
+def test_demo_fails_the_fairness_policy_and_passes_the_lenient_one(demo):
+    import pandas as pd
+    from fairlearn.metrics import demographic_parity_ratio, equalized_odds_ratio
+
+    folder, env, assessment = demo
+    table = pd.read_parquet(folder / "data" / "test.parquet")
+    sex = table["SEX"].astype(str)
+    eo_ratio = equalized_odds_ratio(table["employed"], table["prediction"], sensitive_features=sex)
+    dp_ratio = demographic_parity_ratio(table["employed"], table["prediction"], sensitive_features=sex)
+
+    code, verdict, out = gate(folder, env, EXAMPLES / "policy.yaml", assessment)
+    assert code == 1 and verdict["status"] == "failed"
+    checks = {c["name"]: c for c in verdict["checks"]}
+    eo = checks["error-rate balance by sex (equalized-odds ratio)"]
+    assert eo["outcome"] == "fail" and eo["value"] == pytest.approx(eo_ratio, abs=1e-9)
+    assert eo_ratio < 0.8  # the oracle agrees that the bound is broken
+    low, high = eo["interval"]
+    assert low < eo_ratio < high
+    assert {s["label"]: s["count"] for s in eo["sizes"]} == {f"SEX={g}": n for g, n in sex.value_counts().items()}
+    dp = checks["selection-rate ratio by sex (four-fifths rule)"]
+    assert dp["outcome"] == "pass" and dp["value"] == pytest.approx(dp_ratio, abs=1e-9)
+    # race groups of 1 and 27 people cannot be judged: reported, not passed or failed
+    race = checks["selection-rate ratio by race"]
+    assert race["outcome"] == "insufficient evidence" and race["effect"] == "warn"
+    assert {s["label"] for s in race["sizes"] if s["insufficient"]} == {
+        f"RAC1P={g}" for g, n in table["RAC1P"].astype(str).value_counts().items() if n < 30
+    }
+    assert "FAIL  error-rate balance by sex (equalized-odds ratio)" in out
+    assert [c["name"] for c in verdict["checks"] if c["effect"] == "fail"] == ["error-rate balance by sex (equalized-odds ratio)"]
+
+    code, verdict, out = gate(folder, env, EXAMPLES / "lenient-policy.yaml", assessment)
+    assert code == 0 and verdict["status"] == "passed", out
+    accuracy = (table["employed"] == table["prediction"]).mean()
+    assert verdict["checks"][0]["value"] == pytest.approx(accuracy, abs=1e-12)
+
+
+def test_demo_fails_the_starting_policy_only_through_what_the_data_supports(demo):
+    """The preset (`rai gate --init`) on the demo: every number it names exists; small groups are not judged."""
+    folder, env, assessment = demo
+    subprocess.run(["rai", "gate", "--init", "preset.yaml"], cwd=folder, env=env, check=True, capture_output=True)
+    code, verdict, _ = gate(folder, env, folder / "preset.yaml", assessment)
+    checks = {c["name"]: c for c in verdict["checks"]}
+    four_fifths = checks["selection-rate ratio (four-fifths rule)"]
+    assert [m["label"] for m in four_fifths["measurements"]] == ["SEX", "RAC1P", "SEX & RAC1P"]
+    assert [m["outcome"] for m in four_fifths["measurements"]] == ["pass", "insufficient evidence", "insufficient evidence"]
+    assert checks["no accuracy regression"]["outcome"] == "skipped"
+    assert code == verdict["exit_code"]
+
+
+def ci_commands(path: Path) -> list[tuple[str, str, bool]]:
+    """(name, command, runs after a failure) of every shell step; install steps are left out."""
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if "jobs" in doc:  # GitHub Actions
+        steps = [s for job in doc["jobs"].values() for s in job["steps"]]
+        shell = [(s.get("name", s["run"]), s["run"], "always()" in str(s.get("if", "")) or "cancelled" in str(s.get("if", "")))
+                 for s in steps if "run" in s]
+    else:  # Azure Pipelines
+        shell = [(s.get("displayName", s["script"]), s["script"], "succeededOrFailed" in str(s.get("condition", "")))
+                 for s in doc["steps"] if "script" in s]
+    return [(name, cmd, always) for name, cmd, always in shell if not cmd.strip().startswith(("pip install", "python -m pip"))]
+
+
+@pytest.fixture(scope="module")
+def champion(tmp_path_factory):
+    """The approved model's assessment: the same model on a sample of ACS 2017."""
+    folder = tmp_path_factory.mktemp("champion")
+    env = rai_shim(folder)
+    write_tables(folder, test_year=2017, n=3000)
+    return assess(folder, env)
+
+
+@pytest.mark.parametrize(
+    "workflow,policy",
+    [("github-actions.yml", "lenient-policy.yaml"), ("azure-pipelines.yml", "policy.yaml")],
+)
+def test_ci_examples_run_as_written(tmp_path, champion, workflow, policy):
+    commands = ci_commands(EXAMPLES / workflow)
+    joined = "\n".join(cmd for _, cmd, _ in commands)
+    assert "rai assess" in joined and "rai gate" in joined
+    env = rai_shim(tmp_path)
+    write_tables(tmp_path, test_year=2018, n=3000)
+    shutil.copy(EXAMPLES / policy, tmp_path / "rai-policy.yaml")
+    (tmp_path / "champion").mkdir()
+    shutil.copy(champion, tmp_path / "champion" / "assessment.json")
+    summary = tmp_path / "step-summary.md"
+    if workflow.startswith("github"):
+        env.update(GITHUB_ACTIONS="true", GITHUB_STEP_SUMMARY=str(summary))
+
+    codes: dict[str, int] = {}
+    outputs: dict[str, str] = {}
+    failed = False
+    for name, cmd, always in commands:
+        if failed and not always:
+            continue
+        proc = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", cmd], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=600)
+        codes[name], outputs[name] = proc.returncode, proc.stdout + proc.stderr
+        assert proc.returncode in (0, 1), f"{name}: {proc.stderr[-3000:]}"
+        failed = failed or proc.returncode != 0
+
+    assess_step = next(n for n, c, _ in commands if c.startswith("rai assess"))
+    gate_step = next(n for n, c, _ in commands if c.startswith("rai gate"))
+    assert codes[assess_step] == 0, outputs[assess_step]
+    verdict = json.loads((tmp_path / "out" / "verdict.json").read_text(encoding="utf-8"))
+    assert codes[gate_step] == verdict["exit_code"]
+    assert verdict["baseline"]["path"] == "champion/assessment.json" and verdict["comparison"]
+    xmlschema.XMLSchema10(str(JUNIT_XSD)).validate(str(tmp_path / "out" / "gate.xml"))
+    markdown = (tmp_path / "out" / "gate.md").read_text(encoding="utf-8")
+    assert "### Champion comparison" in markdown
+    if workflow.startswith("github"):
+        assert verdict["status"] == "passed", outputs[gate_step]  # the lenient policy
+        assert summary.read_text(encoding="utf-8").strip() == markdown.strip()
+    else:
+        # the summary is attached even when the gate fails (condition: succeededOrFailed())
+        attach = next(n for n, c, _ in commands if "task.uploadsummary" in c)
+        assert outputs[attach].strip() == f"##vso[task.uploadsummary]{tmp_path}/out/gate.md"
+        assert any(c["name"] == "no accuracy regression" and c["outcome"] in ("pass", "fail") for c in verdict["checks"])
