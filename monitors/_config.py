@@ -265,7 +265,11 @@ class MonitorConfig:
     webhooks: tuple[Endpoint, ...] = ()
     delivery: DeliveryPolicy = DeliveryPolicy()
     network: NetworkPolicy = NetworkPolicy()
-    source: str = "/rai/monitor"
+    source: str | None = None  # CloudEvents source; default /rai/monitors/<name>
+
+    @property
+    def event_source(self) -> str:
+        return self.source or f"/rai/monitors/{self.name}"
 
     def update(self, **changes: Any) -> MonitorConfig:
         return dataclasses.replace(self, **changes)
@@ -341,5 +345,5 @@ class MonitorConfig:
             webhooks=hooks,
             delivery=DeliveryPolicy.from_mapping(raw.get("delivery"), f"{where}.delivery"),
             network=network,
-            source=_str(raw.get("source", f"/rai/monitors/{raw.get('name', 'default')}"), f"{where}.source"),
+            source=None if raw.get("source") is None else _str(raw.get("source"), f"{where}.source"),
         )

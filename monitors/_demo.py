@@ -113,7 +113,6 @@ def run_demo(out_dir: str | Path, *, rows: int | None = None, echo: Callable[[st
             Rule(name="feature-drift", signal="n_drifted", threshold=1, severity="warning"),
         ),
         webhooks=(Endpoint(name="retraining-pipeline", url=receiver.url),),
-        source="/rai/monitors/acs-employment",
     )
 
     def sample(frame: Any) -> Any:

@@ -105,7 +105,7 @@ def record_run(
                 continue
             data = _event_data(config, rule, window, run_id, value, check)
             body = build_event(
-                event_id=event_id, event_type=RETRAINING_EVENT, source=config.source,
+                event_id=event_id, event_type=RETRAINING_EVENT, source=config.event_source,
                 subject=f"{config.name}/{window}", time=now, data=data,
             )
             conn.execute(

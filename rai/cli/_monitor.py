@@ -40,8 +40,6 @@ def _with_flags(mcfg: Any, *, store: str | None, webhook_url: str | None, name: 
         changes["store"] = store
     if name:
         changes["name"] = name
-        if mcfg.source == f"/rai/monitors/{mcfg.name}":
-            changes["source"] = f"/rai/monitors/{name}"
     if webhook_url:
         changes["webhooks"] = tuple(mcfg.webhooks) + (Endpoint(name="cli", url=webhook_url),)
     return mcfg.update(**changes) if changes else mcfg
