@@ -95,14 +95,15 @@ class QualityAnalyzer(Analyzer):
         self.reference_columns_ = {}
         for column in frame.columns:
             name = str(column)
-            s = frame[column]
+            value_types = frozenset(_value_types(frame[column]).index)
+            s = _hashable(frame[column])
             kind = kinds[name]
             numeric = _numeric_values(s) if kind == "numeric" else None
             finite = numeric[np.isfinite(numeric)] if numeric is not None else None
             n_missing = int(s.isna().sum())
             self.reference_columns_[name] = _RefColumn(
                 kind=kind,
-                value_types=frozenset(_value_types(s).index),
+                value_types=value_types,
                 minimum=float(finite.min()) if finite is not None and finite.size else None,
                 maximum=float(finite.max()) if finite is not None and finite.size else None,
                 labels=frozenset(label_values(pd.unique(s.dropna()))) if kind == "categorical" else None,
@@ -137,7 +138,7 @@ class QualityAnalyzer(Analyzer):
                 column=group[0], kind="duplicated_columns", severity="warning",
                 message=f"columns {group} hold identical values on every row",
             ))
-        duplicate_rows = int(frame.duplicated(keep="first").sum())
+        duplicate_rows = _duplicate_rows(frame)
         share = duplicate_rows / n_rows if n_rows else 0.0
         if duplicate_rows:
             issues.append(QualityIssue(
@@ -170,6 +171,8 @@ class QualityAnalyzer(Analyzer):
         self, name: str, s: pd.Series, kind: str, ref: _RefColumn | None, n_rows: int, *, checked: bool
     ) -> tuple[ColumnQuality, list[QualityIssue]]:
         issues: list[QualityIssue] = []
+        types = _value_types(s)
+        s = _hashable(s)
         n_missing = int(s.isna().sum())
         missing_share = n_missing / n_rows if n_rows else 0.0
         n_unique = int(s.nunique(dropna=True))
@@ -192,7 +195,6 @@ class QualityAnalyzer(Analyzer):
             ))
 
         # values of the wrong type
-        types = _value_types(s)
         if ref is not None and ref.value_types:
             expected = set(ref.value_types)
         elif kind == "numeric":
@@ -324,17 +326,44 @@ def _dtype_family(dtype: Any) -> str | None:
 
 def _value_types(s: pd.Series) -> pd.Series:
     """Number of non-missing values per value type ("number", "string", "bool", ...)."""
-    values = s.dropna()
     family = _dtype_family(s.dtype)
     if family is not None:
-        return pd.Series({family: len(values)}) if len(values) else pd.Series(dtype=np.int64)
-    if isinstance(s.dtype, pd.CategoricalDtype):
-        values = values.astype(object)
-    types = values.map(type).value_counts()
+        n = int(s.notna().sum())
+        return pd.Series({family: n}) if n else pd.Series(dtype=np.int64)
+    if isinstance(s.dtype, pd.CategoricalDtype):  # the type of each category, weighted by its rows
+        counts = s.value_counts(dropna=True, sort=False)
+        types = pd.Series(counts.to_numpy(), index=[type(v) for v in counts.index]).groupby(level=0).sum()
+    else:
+        types = s.dropna().map(type).value_counts()
     out: dict[str, int] = {}
     for t, n in types.items():
         out[_type_name(t)] = out.get(_type_name(t), 0) + int(n)
     return pd.Series(out, dtype=np.int64)
+
+
+def _hashable(s: pd.Series) -> pd.Series:
+    """The column itself, or its text when cells are unhashable (lists, dicts)."""
+    if not pd.api.types.is_object_dtype(s.dtype):
+        return s
+    try:
+        s.nunique(dropna=True)
+    except TypeError:
+        return s.astype(str).where(s.notna())
+    return s
+
+
+def _duplicate_rows(frame: pd.DataFrame) -> int:
+    """Rows equal to an earlier row: a 64-bit hash per row, then an exact check of the colliding rows."""
+    if len(frame) == 0 or frame.shape[1] == 0:
+        return 0
+    try:
+        hashes = pd.util.hash_pandas_object(frame, index=False)
+    except TypeError:  # unhashable cells (lists, dicts): compare their text
+        return int(frame.astype(str).duplicated(keep="first").sum())
+    candidates = hashes.duplicated(keep=False).to_numpy()
+    if not candidates.any():
+        return 0
+    return int(frame[candidates].duplicated(keep="first").sum())
 
 
 def _same_values(a: pd.Series, b: pd.Series) -> bool:
@@ -349,7 +378,7 @@ def _identical_columns(frame: pd.DataFrame) -> list[list[str]]:
     weights = np.random.default_rng(0).integers(1, 2**63, size=len(frame), dtype=np.uint64)
     digests: dict[int, list[str]] = {}
     for column in frame.columns:
-        h = pd.util.hash_pandas_object(frame[column], index=False).to_numpy()
+        h = pd.util.hash_pandas_object(_hashable(frame[column]), index=False).to_numpy()
         with np.errstate(over="ignore"):
             digest = int(np.sum(h * weights, dtype=np.uint64))
         digests.setdefault(digest, []).append(column)

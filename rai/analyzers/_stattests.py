@@ -206,7 +206,10 @@ def label_values(values: Any) -> np.ndarray:
 
 def summarize_categorical(column: pd.Series) -> Summary:
     """Summary of a categorical column: counts per label, missing values dropped."""
-    vc = column.value_counts(dropna=True, sort=False)
+    try:
+        vc = column.value_counts(dropna=True, sort=False)
+    except TypeError:  # unhashable cells (lists, dicts): count their text
+        vc = column.astype(str).where(column.notna()).value_counts(dropna=True, sort=False)
     vc = vc[vc.to_numpy() > 0]  # pandas categoricals list unused categories with a zero count
     n_missing = int(column.isna().sum())
     labels = label_values(vc.index)

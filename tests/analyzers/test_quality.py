@@ -167,3 +167,10 @@ def test_bad_parameter():
     with pytest.raises(ConfigError) as err:
         quality(missing_threshold=2)
     assert str(err.value) == "The 'missing_threshold' parameter of QualityAnalyzer must be a number in [0, 1]. Got 2 instead."
+
+
+def test_duplicate_rows_with_unhashable_cells():
+    frame = pd.DataFrame({"a": [1, 1, 2], "b": [[1, 2], [1, 2], [3]]})
+    result = quality(current=frame, spec=DatasetSpec(categorical=("b",)))
+    assert result.duplicate_rows == 1
+    assert by_column(result)["b"].n_unique == 2
