@@ -60,7 +60,8 @@ def _bound(result: CheckResult) -> str:
 
 
 def _sizes(result: CheckResult, limit: int = 6) -> str:
-    sizes = list(result.shown.measurement.sizes)
+    # the groups too small to judge first: they explain an "insufficient evidence"
+    sizes = sorted(result.shown.measurement.sizes, key=lambda s: not s.insufficient)
     parts = [f"{s.label}: {fmt(s.count)}{' (insufficient)' if s.insufficient else ''}" for s in sizes[:limit]]
     if len(sizes) > limit:
         parts.append(f"... {len(sizes) - limit} more")
