@@ -279,13 +279,14 @@ def _fairness(fair: dict[str, Any] | None, limits: Limits, summaries: list[str])
                 "status": _disparity_status(m),
             }
             metrics.append(entry)
-            if entry["disparity"] and entry["status"] in ("attention", "watch") and worst and best:
+            if entry["disparity"] and entry["status"] in ("attention", "watch"):
                 findings.append({
                     "feature": _clip(feature, limits.text), "metric": entry["label"], "status": entry["status"],
-                    "worst_group": worst["group"], "worst_value": worst["value"], "worst_low": worst["low"],
-                    "worst_high": worst["high"], "best_group": best["group"], "best_value": best["value"],
+                    "worst_group": worst["group"] if worst else None, "worst_value": worst["value"] if worst else None,
+                    "worst_low": worst["low"] if worst else None, "worst_high": worst["high"] if worst else None,
+                    "best_group": best["group"] if best else None, "best_value": best["value"] if best else None,
                     "difference": entry["difference"], "ci_low": entry["ci_low"], "ci_high": entry["ci_high"],
-                    "ratio": entry["ratio"],
+                    "ratio": entry["ratio"], "ratio_ci_low": entry["ratio_ci_low"], "ratio_ci_high": entry["ratio_ci_high"],
                 })
         metrics.sort(key=lambda e: (not e["disparity"], e["name"]))
         features.append({
@@ -487,14 +488,15 @@ def _filter_text(f: Any) -> str:
     if not isinstance(f, dict):
         return str(f)
     col = f.get("column")
-    if f.get("kind") == "numeric" or "low" in f or "high" in f:
+    kind = f.get("kind") or ("categorical" if f.get("values") else "numeric")
+    if kind == "numeric":
         parts = []
         if f.get("low") is not None:
             parts.append(f"{col} > {_short(_num(f['low']))}")
         if f.get("high") is not None:
             parts.append(f"{col} <= {_short(_num(f['high']))}")
         text = " and ".join(parts) or f"{col} (any)"
-    elif "values" in f:
+    elif kind == "categorical":
         vals = ", ".join(repr(str(v)) for v in (f.get("values") or [])[:20])
         text = f"{col} {'not in' if f.get('negate') else 'in'} {{{vals}}}"
     else:
@@ -637,7 +639,7 @@ def _heatmap(raw: Any, limits: Limits, summaries: list[str]) -> dict[str, Any] |
     }
 
 
-def _shape(s: dict[str, Any], limits: Limits) -> dict[str, Any]:
+def _shape(s: dict[str, Any], limits: Limits, name_class: bool = False) -> dict[str, Any]:
     """A surrogate shape function as x / y points (numeric: bin midpoints; categorical: categories)."""
     scores = list(s.get("scores") if s.get("scores") is not None else s.get("y") or [])
     edges = [_num(e) for e in s.get("edges") or []]
@@ -656,7 +658,7 @@ def _shape(s: dict[str, Any], limits: Limits) -> dict[str, Any]:
     step = max(1, math.ceil(n / limits.shape_points))
     name = s.get("feature") or s.get("name")
     return {
-        "feature": _clip(name if not s.get("output") else f"{name} (class {s['output']})", limits.text),
+        "feature": _clip(f"{name} (class {s['output']})" if name_class and s.get("output") else name, limits.text),
         "kind": kind,
         "x": [x if isinstance(x, (int, float)) or x is None else _clip(x, 60) for x in xs[:n:step]],
         "y": [_num(v) for v in scores[:n:step]],
@@ -715,7 +717,8 @@ def _explanations(ex: dict[str, Any] | None, limits: Limits, summaries: list[str
     if sur:
         raw_shapes = list(sur.get("shapes") or [])
         raw_shapes.sort(key=lambda s: -(_num(s.get("importance")) or 0))
-        shapes = [_shape(s, limits) for s in raw_shapes[: limits.shapes]]
+        several = len({s.get("output") for s in raw_shapes}) > 1  # multiclass: one curve per class
+        shapes = [_shape(s, limits, several) for s in raw_shapes[: limits.shapes]]
         if len(raw_shapes) > limits.shapes:
             summaries.append(f"Surrogate: {len(raw_shapes)} shape functions; the {limits.shapes} most important are shown.")
         surrogate = {
@@ -782,7 +785,9 @@ def _overview(ctx: dict[str, Any], reasons: dict[str, str]) -> list[dict[str, An
             f = max(fair["findings"], key=lambda f: (f["status"] == "attention", f["difference"] or 0))
             head = f"{f['metric']} gap {_fmt(f['difference'])} by {f['feature']}"
             detail = (f"group {f['worst_group']!s} {_fmt(f['worst_value'])} vs {f['best_group']!s} {_fmt(f['best_value'])}; "
-                      f"CI of the gap {_fmt(f['ci_low'])} – {_fmt(f['ci_high'])}")
+                      if f["worst_group"] is not None else "") + f"CI of the gap {_fmt(f['ci_low'])} – {_fmt(f['ci_high'])}"
+            if f["ratio"] is not None:
+                detail += f", ratio {_fmt(f['ratio'])}"
         else:
             head = "No disparity past the thresholds"
             detail = (f"difference ≤ {DISPARITY_DIFFERENCE} and ratio ≥ {DISPARITY_RATIO} on "

@@ -95,7 +95,7 @@ def _num(x: Any, digits: int = 3) -> str:
         v = float(x)
     except (TypeError, ValueError):
         return str(x)
-    if v != 0 and (abs(v) < 10 ** (-digits) or abs(v) >= 1e6):
+    if v != 0 and (abs(v) < 1e-6 or abs(v) >= 1e6):
         return f"{v:.{digits - 1}e}"
     return f"{v:.{digits}f}"
 

@@ -191,7 +191,7 @@ def line_chart(x: Sequence[Any], y: Sequence[float | None], *, title: str = "", 
     pts = [(a, b) for a, b in zip(x, y) if b is not None]
     if not pts:
         return Markup("")
-    left, right, top, bottom = 34, 8, 22 if title else 8, 24
+    left, right, top, bottom = 46, 8, 22 if title else 8, 24
     pw, ph = width - left - right, height - top - bottom
     lo, hi = _domain([b for _, b in pts])
     numeric = all(isinstance(a, (int, float)) and not isinstance(a, bool) for a, _ in pts)

@@ -52,7 +52,7 @@
     if (!isNum(x)) { return x === null || x === undefined ? "n/a" : String(x); }
     d = d === undefined ? 3 : d;
     if (Number.isInteger(x) && Math.abs(x) >= 1000) { return x.toLocaleString("en-US"); }
-    if (x !== 0 && (Math.abs(x) < Math.pow(10, -d) || Math.abs(x) >= 1e6)) { return x.toExponential(d - 1); }
+    if (x !== 0 && (Math.abs(x) < 1e-6 || Math.abs(x) >= 1e6)) { return x.toExponential(d - 1); }
     return x.toFixed(d);
   }
   function int(x) { return isNum(x) ? Math.round(x).toLocaleString("en-US") : "n/a"; }
@@ -152,7 +152,7 @@
       root.appendChild(s("line", { x1: left, x2: w - right, y1: y, y2: y, stroke: COLORS.grid }));
       root.appendChild(s("text", { x: left - 4, y: y + 4, "text-anchor": "end", fill: COLORS.axis }, (100 * v).toFixed(0) + "%"));
     }
-    var every = Math.max(1, Math.ceil(n / 10));
+    var every = Math.max(1, Math.ceil(n / 8));
     for (var i = 0; i < n; i++) {
       var x = left + i * slot + slot * 0.1;
       [[dist.reference, COLORS.ref, "reference"], [dist.current, COLORS.cur, "current"]].forEach(function (sr, j) {
@@ -209,7 +209,7 @@
   }
 
   function lineChart(shape) {
-    var w = 280, h = 160, left = 36, right = 8, top = 22, bottom = 24, pw = w - left - right, ph = h - top - bottom;
+    var w = 280, h = 160, left = 46, right = 8, top = 22, bottom = 24, pw = w - left - right, ph = h - top - bottom;
     var pts = [];
     shape.x.forEach(function (a, i) { if (isNum(shape.y[i])) { pts.push([a, shape.y[i]]); } });
     var root = svgRoot(w, h);
@@ -359,8 +359,10 @@
     if (fair.findings.length) {
       intro.push(el("h3", null, "Which groups are treated worse, and how sure"));
       intro.push(el("ul", null, fair.findings.map(function (x) {
-        return el("li", null, [badge(x.status), " " + x.metric + " by " + x.feature + ": group " + x.worst_group + " " + fmt(x.worst_value) + (isNum(x.worst_low) ? " [" + ci(x.worst_low, x.worst_high) + "]" : "") +
-          " vs " + x.best_group + " " + fmt(x.best_value) + "; gap " + fmt(x.difference) + " (CI " + ci(x.ci_low, x.ci_high) + ")" + (isNum(x.ratio) ? ", ratio " + fmt(x.ratio) : "")]);
+        return el("li", null, [badge(x.status), " " + x.metric + " by " + x.feature + ": " +
+          (x.worst_group !== null ? "group " + x.worst_group + " " + fmt(x.worst_value) + (isNum(x.worst_low) ? " [" + ci(x.worst_low, x.worst_high) + "]" : "") +
+            " vs " + x.best_group + " " + fmt(x.best_value) + "; " : "") +
+          "gap " + fmt(x.difference) + " (CI " + ci(x.ci_low, x.ci_high) + ")" + (isNum(x.ratio) ? ", ratio " + fmt(x.ratio) + " (CI " + ci(x.ratio_ci_low, x.ratio_ci_high) + ")" : "")]);
       })));
     } else {
       intro.push(el("p", null, [badge("ok"), " No disparity past a difference of " + fair.thresholds.difference + " or a ratio of " + fair.thresholds.ratio + "."]));
@@ -535,7 +537,7 @@
     search.addEventListener("input", function () { state.q = search.value; draw(); });
     var only = el("input", { type: "checkbox", id: "only-drifted" });
     only.addEventListener("change", function () { state.only = only.checked; draw(); });
-    p.appendChild(el("div", { "class": "two" }, [
+    p.appendChild(el("div", { "class": "two wide-left" }, [
       card("Columns", [el("div", { "class": "controls" }, [search, only, el("label", { "for": "only-drifted" }, "drifted only")]), listHolder]),
       card("Distribution", [chart])
     ]));
