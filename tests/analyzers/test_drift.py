@@ -419,3 +419,10 @@ def test_compute_needs_fit_and_the_reference_columns():
     analyzer = DriftAnalyzer().fit(ACS_SPEC.validate(ref, name="reference"))
     with pytest.raises(DataContractError, match=r"feature column\(s\) \['AGEP'\] of the reference are not in the data"):
         analyzer.compute(ACS_SPEC.validate(ref.drop(columns="AGEP")))
+
+
+def test_threads_give_the_same_result():
+    ref = _generated(60_000, 0)
+    cur = _generated(55_000, 1, 0.2)
+    spec = DatasetSpec(categorical=("letters", "flag"))
+    assert drift(ref, cur, spec, n_jobs=2).to_dict() == drift(ref, cur, spec).to_dict()
