@@ -17,11 +17,11 @@ from typing import Any
 
 import pandas as pd
 
-from rai._exceptions import ConfigError, DataContractError, UnsupportedError
+from rai._exceptions import ConfigError, UnsupportedError
 from rai._io import frame_sha256
 from rai._model import ModelAdapter
 from rai._provenance import Provenance
-from rai._serialize import Result, to_jsonable
+from rai._serialize import Result
 from rai._spec import DatasetSpec, ValidatedData
 from rai.results import AnalyzerNote, Results
 
@@ -209,7 +209,7 @@ def assess(
         if isinstance(result, tuple):  # an analyzer may return (result, notes)
             result, extra = result
             notes.extend(extra)
-        slots[name] = to_jsonable(result) if name in ("errors", "explanations") and dataclasses.is_dataclass(result) and _slot_is_dict(name) else result
+        slots[name] = result
 
     prov_fields = dict(provenance or {})
     prov_fields.setdefault("data_sha256", frame_sha256(data))
@@ -243,13 +243,6 @@ def assess(
         provenance=Provenance.collect(**prov_fields),
         model_card=dict(model_card or {}),
     )
-
-
-def _slot_is_dict(name: str) -> bool:
-    import typing
-
-    hint = typing.get_type_hints(Results)[name]
-    return dict in [typing.get_origin(a) for a in typing.get_args(hint)]
 
 
 def _check_pair(ref: ValidatedData, cur: ValidatedData) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
 from rai._serialize import Result
 from rai.results._core import (
@@ -21,6 +20,15 @@ from rai.results._core import (
     PerformanceResult,
     QualityIssue,
     QualityResult,
+)
+from rai.results._errors import CohortFilter, ErrorCohort, ErrorHeatmap, ErrorResult, HeatmapAxis
+from rai.results._explanations import (
+    ExplanationResult,
+    FeatureImportance,
+    LocalAgreement,
+    LocalExplanation,
+    ShapeFunction,
+    SurrogateResult,
 )
 
 __all__ = [
@@ -40,6 +48,17 @@ __all__ = [
     "PerformanceResult",
     "QualityIssue",
     "QualityResult",
+    "CohortFilter",
+    "ErrorCohort",
+    "ErrorHeatmap",
+    "ErrorResult",
+    "HeatmapAxis",
+    "ExplanationResult",
+    "FeatureImportance",
+    "LocalAgreement",
+    "LocalExplanation",
+    "ShapeFunction",
+    "SurrogateResult",
 ]
 
 
@@ -60,8 +79,8 @@ class Results(Result):
     fairness: FairnessResult | None = None
     drift: DriftResult | None = None
     quality: QualityResult | None = None
-    errors: dict[str, Any] | None = None
-    explanations: dict[str, Any] | None = None
+    errors: ErrorResult | None = None
+    explanations: ExplanationResult | None = None
     notes: list[AnalyzerNote] = dataclasses.field(default_factory=list)
 
     def present(self) -> list[str]:

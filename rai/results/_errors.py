@@ -1,0 +1,118 @@
+"""Result shapes of the error analysis: cohorts where the model fails, and an error heat map.
+
+A cohort is a leaf of a shallow decision tree fitted to the error indicator. Its ``rule`` is
+the human-readable path on the original column names; ``filters`` say the same thing for
+machines (one filter per column, conditions on the same column merged). ``p_value`` is
+Benjamini-Hochberg-corrected across the cohorts; ``p_value_raw`` is the exact binomial test
+of the cohort's error count against the overall error rate.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Literal
+
+from rai._serialize import Result
+
+__all__ = ["CohortFilter", "ErrorCohort", "HeatmapAxis", "ErrorHeatmap", "ErrorResult"]
+
+
+@dataclasses.dataclass(frozen=True)
+class CohortFilter(Result):
+    """One condition on one column.
+
+    Numeric: ``low < value <= high`` (a ``None`` bound is open). Categorical: ``value in values``,
+    or ``not in`` when ``negate``. ``include_missing`` says whether a missing value matches.
+    """
+
+    column: str
+    kind: Literal["numeric", "categorical"]
+    low: float | None
+    high: float | None
+    values: list[str]
+    negate: bool
+    include_missing: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class ErrorCohort(Result):
+    """A group of rows defined by a rule, with how often the model errs in it.
+
+    ``error_coverage`` is the share of all errors that fall in the cohort. ``test_size`` and
+    ``test_errors`` are the counts the binomial test used (the held-out half when the analysis
+    is honest). ``metrics`` holds the cohort's performance; ``group_makeup`` the row count of
+    each group of each sensitive feature inside the cohort.
+    """
+
+    rule: str
+    filters: list[CohortFilter]
+    size: int
+    n_errors: int
+    error_rate: float
+    error_coverage: float
+    p_value: float | None
+    p_value_raw: float | None
+    test_size: int
+    test_errors: int
+    significant: bool
+    metrics: dict[str, float | None]
+    group_makeup: dict[str, dict[str, int]]
+    depth: int
+    leaf: int
+
+
+@dataclasses.dataclass(frozen=True)
+class HeatmapAxis(Result):
+    """One axis of the heat map: quantile bins of a numeric column (``edges``, ``labels``) or categories."""
+
+    feature: str
+    kind: Literal["numeric", "categorical"]
+    labels: list[str]
+    edges: list[float]
+
+
+@dataclasses.dataclass(frozen=True)
+class ErrorHeatmap(Result):
+    """Error counts over one or two columns; cell ``[i][j]`` is bin ``i`` of the first axis and ``j`` of the second.
+
+    With one axis the matrices have a single column. ``error_rate`` is ``None`` for an empty cell.
+    """
+
+    features: list[str]
+    axes: list[HeatmapAxis]
+    count: list[list[int]]
+    errors: list[list[int]]
+    error_rate: list[list[float | None]]
+
+
+@dataclasses.dataclass(frozen=True)
+class ErrorResult(Result):
+    """Where the model fails: error cohorts from a surrogate tree, and an error heat map.
+
+    ``status`` is ``ok``, ``no_errors`` (every prediction right: nothing to analyse) or
+    ``insufficient_data`` (too few rows), with ``message`` explaining the latter two.
+    Cohorts are sorted by error rate, highest first.
+    """
+
+    task: str
+    status: Literal["ok", "no_errors", "insufficient_data"]
+    message: str | None
+    n_rows: int
+    n_errors: int
+    error_rate: float
+    error_definition: str
+    error_threshold: float | None
+    cohorts: list[ErrorCohort]
+    heatmap: ErrorHeatmap | None
+    tree_feature_importance: dict[str, float]
+    features: list[str]
+    max_depth: int
+    min_leaf_size: int
+    honest: bool
+    n_fit: int
+    n_test: int
+    alternative: str
+    alpha: float
+    split_alpha: float
+    correction: str
+    seed: int
