@@ -217,3 +217,19 @@ def test_verdict_json_is_complete_and_strict_json(assessment):
     assert groups["outcome"] == INSUFFICIENT and len(groups["measurements"]) == 3
     assert {s["label"]: s["count"] for s in groups["sizes"]} == {"RACE=A": 600, "RACE=B": 380, "RACE=C": 20}
     assert any(r["metric"] == "performance.accuracy" and r["delta"] == pytest.approx(0.05) for r in data["comparison"])
+
+
+@pytest.mark.parametrize(
+    "metric,quals,op,threshold,expected",
+    [
+        ("drift.dataset_drift", {}, "==", False, PASS),
+        ("drift.dataset_drift", {}, "!=", False, FAIL),
+        ("drift.columns.drifted", {}, "==", False, FAIL),  # SCHL drifted
+        ("drift.columns.drifted", {"column": "AGEP"}, "==", False, PASS),
+    ],
+)
+def test_boolean_numbers(assessment, metric, quals, op, threshold, expected):
+    r = one(assessment, metric=metric, op=op, threshold=threshold, **quals)
+    assert r.outcome == expected
+    if metric == "drift.columns.drifted" and not quals:
+        assert r.reason == "column SCHL: true fails == false (1 of 3 is fail)"
