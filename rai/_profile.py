@@ -54,7 +54,7 @@ import pandas as pd
 from rai._exceptions import ConfigError, DataContractError
 from rai.analyzers._stattests import Summary, summarize_categorical, summarize_numeric
 
-__all__ = ["Profile", "ColumnProfile", "profile_file", "PROFILE_FORMAT"]
+__all__ = ["PROFILE_FORMAT", "ColumnProfile", "Profile", "profile_file"]
 
 logger = logging.getLogger(__name__)
 
@@ -470,7 +470,7 @@ def _chunks(path: Path, chunk_rows: int, columns: list[str] | None) -> Iterator[
 
         try:
             pf = pq.ParquetFile(path)
-        except Exception as exc:  # pyarrow raises several types for a corrupt file
+        except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
             raise DataContractError(f"{str(path)!r} is not a readable Parquet file: {exc}") from None
         for batch in pf.iter_batches(batch_size=chunk_rows, columns=columns):
             yield batch.to_pandas()

@@ -26,15 +26,17 @@ from rai.analyzers._stattests import (
     Kind,
     Summary,
     default_method,
-    psi as psi_stat,
     quantile_edges,
     run,
     summarize_categorical,
     summarize_numeric,
 )
+from rai.analyzers._stattests import (
+    psi as psi_stat,
+)
 from rai.results._core import ColumnDrift, Distribution, DriftResult
 
-__all__ = ["DriftAnalyzer", "OTHER_CATEGORY"]
+__all__ = ["OTHER_CATEGORY", "DriftAnalyzer"]
 
 logger = logging.getLogger(__name__)
 
@@ -426,7 +428,7 @@ def _hist_closed(summary: Summary, edges: np.ndarray) -> list[int]:
         counts = np.diff(pos)
         counts[-1] += np.searchsorted(v, edges[-1], side="right") - pos[-1]
         return [int(c) for c in counts]
-    return [int(round(c)) for c in np.histogram(summary.values, edges, weights=summary.counts.astype(np.float64))[0]]
+    return [int(c) for c in np.rint(np.histogram(summary.values, edges, weights=summary.counts.astype(np.float64))[0])]
 
 
 def _distribution(ref: _RefColumn, cur: Summary, max_categories: int) -> Distribution:

@@ -33,7 +33,7 @@ from rai.analyzers._base import Analyzer, check_param
 from rai.analyzers._stattests import label_values
 from rai.results._core import ColumnQuality, QualityIssue, QualityResult
 
-__all__ = ["QualityAnalyzer", "SEVERITIES"]
+__all__ = ["SEVERITIES", "QualityAnalyzer"]
 
 SEVERITIES = ("info", "warning", "error")
 #: Unseen categories listed per column (the count covers all of them).

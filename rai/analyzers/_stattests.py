@@ -50,15 +50,15 @@ from scipy import stats
 from scipy.spatial import distance
 
 __all__ = [
-    "Summary",
-    "StatTest",
     "STATTESTS",
-    "summarize_numeric",
-    "summarize_categorical",
-    "default_method",
+    "StatTest",
+    "Summary",
     "binned_percents",
-    "quantile_edges",
+    "default_method",
     "psi_from_percents",
+    "quantile_edges",
+    "summarize_categorical",
+    "summarize_numeric",
 ]
 
 Kind = Literal["numeric", "categorical"]
