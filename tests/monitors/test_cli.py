@@ -87,22 +87,39 @@ def test_run_drift_then_no_drift_exit_codes_and_history(tmp_path, files, receive
     assert SECRET.encode() not in (tmp_path / "m.db").read_bytes()
 
 
-def test_secret_missing_or_bad_input_exit_2(tmp_path, files, receiver):
+def _main(*args: str) -> int:
+    from rai.cli import main
+
+    try:
+        main(list(args))
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0
+
+
+def test_secret_missing_or_bad_input_exit_2(tmp_path, files, receiver, monkeypatch, capsys):
     store = f"sqlite:///{tmp_path / 'm.db'}"
-    env = {k: v for k, v in os.environ.items() if k != "RAI_WEBHOOK_SECRET"}
-    p = _rai("monitor", "run", "--reference", str(files["reference"]), "--current", str(files["drifted"]),
-             "--store", store, "--webhook-url", receiver.url, env=env)
-    assert p.returncode == 2 and "RAI_WEBHOOK_SECRET" in p.stderr and "Traceback" not in p.stderr
-    p = _rai("monitor", "run", "--reference", str(files["reference"]), "--current", str(files["drifted"]),
-             "--store", store, "--webhook-url", "http://example.org/hook")
-    assert p.returncode == 2 and "plain http" in p.stderr
-    p = _rai("monitor", "run", "--reference", str(files["reference"]), "--current", str(files["drifted"]),
-             "--store", store, "--webhook-url", "https://169.254.169.254/latest")
-    assert p.returncode == 2 and "cloud-metadata" in p.stderr
-    p = _rai("monitor", "run", "--reference", str(tmp_path / "nope.csv"), "--current", str(files["drifted"]), "--store", store)
-    assert p.returncode == 2 and "nope.csv" in p.stderr
-    p = _rai("monitor", "run", "--reference", str(files["reference"]), "--current", str(files["drifted"]))
-    assert p.returncode == 2 and "--store" in p.stderr
+    run = ["monitor", "run", "--current", str(files["drifted"]), "--store", store]
+    monkeypatch.delenv("RAI_WEBHOOK_SECRET", raising=False)
+    assert _main(*run, "--reference", str(files["reference"]), "--webhook-url", receiver.url) == 2
+    err = capsys.readouterr().err
+    assert "RAI_WEBHOOK_SECRET" in err and "Traceback" not in err
+    monkeypatch.setenv("RAI_WEBHOOK_SECRET", SECRET)
+    assert _main(*run, "--reference", str(files["reference"]), "--webhook-url", "http://example.org/hook") == 2
+    assert "plain http" in capsys.readouterr().err
+    assert _main(*run, "--reference", str(files["reference"]), "--webhook-url", "https://169.254.169.254/latest") == 2
+    assert "cloud-metadata" in capsys.readouterr().err
+    assert _main(*run, "--reference", str(tmp_path / "nope.csv")) == 2
+    assert "nope.csv" in capsys.readouterr().err
+    assert _main("monitor", "run", "--reference", str(files["reference"]), "--current", str(files["drifted"])) == 2
+    assert "--store" in capsys.readouterr().err
+    bad = tmp_path / "rai.yaml"
+    bad.write_text("monitor:\n  rules:\n    - signal: dataset_drift\n      cooldown: soon\n", encoding="utf-8")
+    assert _main(*run, "--reference", str(files["reference"]), "--config", str(bad)) == 2
+    assert "monitor.rules[0].cooldown" in capsys.readouterr().err
+    assert receiver.requests == []
+    # nothing was checked: refused before any window was claimed
+    assert Store(store).history() == []
 
 
 def test_sigkill_mid_delivery_loses_nothing(tmp_path, files):
