@@ -26,6 +26,7 @@ errors.cohorts.<field>                  every error cohort                      
 errors.<key>                            a top-level number of the errors result      -
 explanations.rank_of                    rank of a feature in global importance       feature (required), method
 explanations.importance_of              its global importance                        feature (required), method
+explanations.share_of                   its share of the total importance            feature (required), method
 ======================================  ===========================================  ==================
 
 ``<field>`` of drift: statistic, p_value, p_value_adjusted, psi, drifted, threshold; of quality
@@ -73,7 +74,7 @@ QUALITY_COLUMN_FIELDS = (
 )
 COHORT_FIELDS = ("error_rate", "error_coverage", "size", "n_errors", "p_value")
 FAIRNESS_STATS = ("difference", "ratio", "by_group")
-EXPLANATION_PATHS = ("rank_of", "importance_of")
+EXPLANATION_PATHS = ("rank_of", "importance_of", "share_of")
 
 #: The grammar, for messages and documentation.
 PATH_PATTERNS = (
@@ -94,6 +95,7 @@ PATH_PATTERNS = (
     "errors.<key>",
     "explanations.rank_of",
     "explanations.importance_of",
+    "explanations.share_of",
 )
 
 _QUALIFIERS = ("sensitive_feature", "group", "column", "feature", "method")
@@ -475,6 +477,9 @@ class _Resolver:
             importance = mine[0]["importance"]
             if path.name == "importance_of":
                 value: float | None = importance
+            elif path.name == "share_of":
+                total = sum(float(r["importance"]) for r in ranked)
+                value = float(importance) / total if total > 0 else None
             else:  # competition ranking: 1 + features strictly more important
                 value = 1 + sum(1 for r in ranked if r["importance"] > importance)
             out.append(Measurement((method,), f"{feature} by {method}", value, sizes=(Size("features ranked", len(ranked)),)))

@@ -87,6 +87,8 @@ def test_explanations_rank_and_importance(assessment):
     assert values(assessment, "explanations.rank_of", feature="SEX") == {"SEX by shap": (3, None, None)}
     assert values(assessment, "explanations.rank_of", feature="AGEP") == {"AGEP by shap": (1, None, None)}
     assert values(assessment, "explanations.importance_of", feature="RACE") == {"RACE by shap": (0.05, None, None)}
+    (share,) = resolve(assessment, check("explanations.share_of", feature="SEX"))
+    assert share.value == pytest.approx(0.10 / (0.30 + 0.20 + 0.10 + 0.05 + 0.01))
     # ties share the better rank (competition ranking), and each method is its own number
     assessment["results"]["explanations"]["global_importance"] += [
         {"feature": "SEX", "importance": 0.5, "method": "ebm"},

@@ -142,6 +142,7 @@ def test_error_names_the_check_by_position_and_name():
         ("errors.cohorts.size", "errors.cohorts", "size", None, None),
         ("errors.overall_error_rate", "errors.scalar", "overall_error_rate", None, None),
         ("explanations.rank_of", "explanations", "rank_of", "rank_of", None),
+        ("explanations.share_of", "explanations", "share_of", "share_of", None),
     ],
 )
 def test_path_grammar(path, kind, name, part, column):
