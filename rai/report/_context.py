@@ -67,6 +67,11 @@ BOUNDED = {
     "false_negative_rate", "specificity", "f1", "selection_rate", "base_rate", "roc_auc", "brier",
     "calibration_error", "precision_macro", "recall_macro", "f1_macro",
 }
+#: Per-group metrics the printed card shows (the dashboard shows all), in order of preference.
+CARD_GROUP_METRICS = (
+    "accuracy", "selection_rate", "true_positive_rate", "recall", "false_positive_rate", "precision", "f1",
+    "roc_auc", "balanced_accuracy", "f1_macro", "mae", "rmse", "r2",
+)
 #: A difference above this, or a ratio below the four-fifths rule, draws attention.
 DISPARITY_DIFFERENCE = 0.1
 DISPARITY_RATIO = 0.8
@@ -164,6 +169,7 @@ def _performance(perf: dict[str, Any] | None, limits: Limits) -> dict[str, Any] 
         groups.append({
             "feature": _clip(g.get("sensitive_feature"), limits.text), "group": _clip(g.get("group"), limits.text),
             "count": g.get("count"), "insufficient": bool(g.get("insufficient")), "metrics": metrics,
+            "by_metric": {m["name"]: m for m in metrics},
         })
     # per-group charts for the headline metrics, per feature
     by_feature: dict[str, list[dict[str, Any]]] = {}
@@ -934,7 +940,11 @@ def _card_view(ctx: dict[str, Any], limits: Limits) -> dict[str, Any]:
     err = ctx["errors"]
     ex = ctx["explanations"]
     q = ctx["quality"]
+    perf = ctx["performance"]
+    names = [m["name"] for m in perf["group_metric_names"]] if perf else []
+    chosen = [n for n in CARD_GROUP_METRICS if n in names][:6] or names[:6]
     out: dict[str, Any] = {
+        "group_metrics": [{"name": n, "label": _label(n)} for n in chosen],
         "drift_columns": drift["columns"][: limits.card_drift_columns] if drift else [],
         "drift_more": max(0, drift["n_columns"] - limits.card_drift_columns) if drift else 0,
         "cohorts": err["cohorts"][: limits.card_cohorts] if err else [],

@@ -231,7 +231,8 @@ def build_assessment(
         task="binary", status="ok", message=None, n_rows=10000, n_errors=1877, error_rate=0.1877,
         error_definition="misclassified", error_threshold=None, cohorts=cohorts, heatmap=heat,
         tree_feature_importance={col_a: 0.6, col_b: 0.4}, features=list(columns), max_depth=3, min_leaf_size=50,
-        honest=True, n_fit=5000, n_test=5000, alternative="greater", alpha=0.05, correction="fdr_bh", seed=0,
+        honest=True, n_fit=5000, n_test=5000, alternative="greater", alpha=0.05, split_alpha=0.05,
+        correction="fdr_bh", seed=0,
     )
     local = []
     agreement = []
