@@ -20,6 +20,8 @@ Signals (all floats; booleans are 0 / 1):
 ``quality.unseen_categories``      number of category values unseen in the reference
 ``performance.<metric>``           e.g. ``performance.accuracy``, when labels are present
 ``fairness.<metric>.<feature>``    the difference of a fairness metric, when labels are present
+``attribution.ndcg``               with a model: NDCG of the batch's feature-importance ranking
+                                   against the reference's (1 = same order; see _attribution.py)
 =================================  ===========================================================
 """
 
@@ -51,6 +53,7 @@ SIGNALS = (
     "quality.unseen_categories",
     "performance.<metric>",
     "fairness.<metric>.<feature>",
+    "attribution.ndcg",
 )
 
 
@@ -67,6 +70,7 @@ class CheckResult:
     n_reference: int | None = None
     n_current: int | None = None
     current_sha256: str | None = None
+    attribution: Any = None
 
     @classmethod
     def from_results(cls, *, drift: Any, quality: Any = None, performance: Any = None, fairness: Any = None,
@@ -150,12 +154,15 @@ def run_check(
     spec: DatasetSpec = DatasetSpec(),
     options: dict[str, dict[str, Any]] | None = None,
     seed: int = 0,
+    model: Any = None,
 ) -> CheckResult:
     """Check one batch against the reference (a table, or a stored profile).
 
     Drift and quality always run; performance and fairness run when the batch has the target
     and the prediction columns (labels may arrive later: join them in before the check).
     ``options`` are per-analyzer keyword parameters (the ``analyzers:`` section of ``rai.yaml``).
+    With a ``model`` (a fitted estimator or ``ModelAdapter``) and a reference table, feature
+    attribution drift is computed too (``options["attribution"]``: ``n_rows``).
     """
     from rai._io import frame_sha256
 
@@ -176,12 +183,12 @@ def run_check(
         names += ["performance"]
         if spec.sensitive:
             names += ["fairness"]
-    options = {k: v for k, v in (options or {}).items() if k in names}
-    analyzers = default_analyzers(options=options, enabled=names, seed=seed)
+    analyzer_options = {k: v for k, v in (options or {}).items() if k in names}
+    analyzers = default_analyzers(options=analyzer_options, enabled=names, seed=seed)
     assessment = assess(current, spec=spec, reference=reference, analyzers=analyzers, seed=seed)
     r = assessment.results
     notes = [f"{n.analyzer}: {n.level}: {n.message}" for n in r.notes]
-    return dataclasses.replace(
+    result = dataclasses.replace(
         CheckResult.from_results(
             drift=r.drift, quality=r.quality, performance=r.performance, fairness=r.fairness, notes=notes,
             current_sha256=frame_sha256(current),
@@ -189,6 +196,17 @@ def run_check(
         n_reference=len(reference),
         n_current=len(current),
     )
+    if model is not None:
+        from monitors._attribution import attribution_drift
+
+        features = [c.column for c in r.drift.columns]
+        categorical = [c.column for c in r.drift.columns if c.column_type == "categorical"]
+        attr = attribution_drift(model, reference, current, features=features, categorical=categorical,
+                                 positive_label=spec.positive_label, seed=seed,
+                                 **((options or {}).get("attribution") or {}))
+        result = dataclasses.replace(result, attribution=attr,
+                                     signals={**result.signals, "attribution.ndcg": attr.ndcg})
+    return result
 
 
 def _run_check_on_profile(

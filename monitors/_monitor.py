@@ -69,6 +69,8 @@ class Monitor:
         A ``Store`` (default: opened from ``config.store``).
     spec:
         The data contract of the batches (target, prediction, score, sensitive columns).
+    model:
+        A fitted model (or ``ModelAdapter``): adds feature-attribution drift (``attribution.ndcg``).
     options:
         Per-analyzer parameters (``analyzers:`` of ``rai.yaml``), e.g. ``{"drift": {"drift_share": 0.3}}``.
     transport, clock, sleep, rng, resolver, secret, environ:
@@ -90,8 +92,10 @@ class Monitor:
         secret: str | None = None,
         environ: dict[str, str] | None = None,
         seed: int = 0,
+        model: Any = None,
     ) -> None:
         self.config = config
+        self.model = model
         self.clock = clock or time.time
         self.store = store if store is not None else Store(config.store, clock=self.clock)
         self.spec = spec
@@ -152,7 +156,7 @@ class Monitor:
                 result = compute()
             else:
                 result = run_check(current, reference=reference, profile=profile, spec=self.spec,
-                                   options=self.options, seed=self.seed)
+                                   options=self.options, seed=self.seed, model=self.model)
             outcomes = record_run(self.store, self.config, run_id=run_id, window=window, check=result, started_at=started)
         except BaseException as exc:
             self.store.fail_run(run_id, f"{type(exc).__name__}: {exc}")

@@ -139,7 +139,11 @@ def record_run(
                 AlertOutcome(rule.name, rule.signal, value, rule.severity, "fired", None, event_id, tuple(hook_ids))
             )
 
+        attribution = getattr(check, "attribution", None)
         summary = {
+            "attribution": None if attribution is None else {
+                "ndcg": attribution.ndcg, "method": attribution.method, **attribution.top(5),
+            },
             "signals": check.signals,
             "notes": check.notes,
             "quality_issues": check.quality_issues(),

@@ -98,6 +98,9 @@ def monitor_group() -> None:
               help="Late-arriving labels: a table with the --id column and the --target column, joined onto the batch.")
 @click.option("--profile", "profile_path", type=click.Path(dir_okay=False, path_type=Path),
               help="A stored reference profile (from `rai monitor profile`) instead of --reference.")
+@click.option("--model", "model_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Model file (.skops, or joblib/pickle with --trust-model): adds feature-attribution drift.")
+@click.option("--trust-model", is_flag=True, help="Allow unpickling a joblib/pickle model file (runs its code).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="rai.yaml (monitor: section).")
 @click.option("--store", help="History store URL, e.g. sqlite:///monitor.db.")
 @click.option("--webhook-url", help="An extra webhook endpoint (CloudEvents); secret from RAI_WEBHOOK_SECRET.")
@@ -106,7 +109,7 @@ def monitor_group() -> None:
 @click.option("--max-wait", type=float, help="Seconds to keep retrying webhooks before leaving them to `deliver`.")
 @click.option("--fail-on-drift", is_flag=True, help="Exit 1 when dataset or prediction drift is found.")
 def run_command(reference, current, target, prediction, score, sensitive, id_column, exclude, categorical,
-                labels_path, profile_path, config_path, store, webhook_url, window, name, max_wait, fail_on_drift) -> None:
+                labels_path, profile_path, model_path, trust_model, config_path, store, webhook_url, window, name, max_wait, fail_on_drift) -> None:
     """Check one batch now: drift, quality (performance with labels); alert; send webhooks.
 
     \b
@@ -133,7 +136,13 @@ def run_command(reference, current, target, prediction, score, sensitive, id_col
         raise ConfigError("missing --reference FILE: the reference table (or monitor.reference / monitor.profile in rai.yaml).")
     if store is None and not config.monitor.get("store"):
         raise ConfigError("missing --store URL, e.g. --store sqlite:///monitor.db (or monitor.store in rai.yaml).")
-    mon = Monitor(mcfg, spec=spec, options=config.analyzers, seed=config.seed)
+    model = None
+    model_path = model_path or config.model_path
+    if model_path is not None:
+        from rai._model import load_model
+
+        model = load_model(model_path, trust=trust_model or config.trust_model)
+    mon = Monitor(mcfg, spec=spec, options=config.analyzers, seed=config.seed, model=model)
     try:
         mon.preflight()
         batch = read_table(current)

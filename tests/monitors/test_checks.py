@@ -141,3 +141,31 @@ def test_late_labels_are_joined_by_id_and_give_performance(acs):
         join_labels(cur, pd.concat([labels, labels.iloc[:1]]), spec)
     with pytest.raises(DataContractError, match="id column 'id'"):
         join_labels(cur.drop(columns=["id"]), labels, spec)
+
+
+def test_ndcg_matches_a_hand_computed_case():
+    from monitors._attribution import ndcg
+
+    # relevance 3, 2, 1 ranked in reverse: DCG = 1/log2(2) + 2/log2(3) + 3/log2(4), IDCG = 3 + 2/log2(3) + 1/2
+    expected = (1 + 2 / np.log2(3) + 3 / 2) / (3 + 2 / np.log2(3) + 1 / 2)
+    assert ndcg(np.array([3.0, 2.0, 1.0]), np.array([1.0, 2.0, 3.0])) == pytest.approx(expected)
+    assert ndcg(np.array([3.0, 2.0, 1.0]), np.array([9.0, 5.0, 0.1])) == pytest.approx(1.0)
+
+
+def test_attribution_drift_with_a_model(tmp_path, acs):
+    from sklearn.ensemble import RandomForestClassifier
+
+    from rai.datasets import ACS_FEATURES
+
+    ref, cur = acs
+    feats = list(ACS_FEATURES)
+    model = RandomForestClassifier(n_estimators=20, max_depth=6, random_state=0).fit(ref[feats], ref["employed"])
+    spec = _acs_spec()
+    opts = {"performance": {"n_bootstrap": 0}, "attribution": {"n_rows": 200}}
+    same = run_check(cur, reference=ref, spec=spec, options=opts, model=model)
+    # a population shift: only people under 20 (school, not age, decides employment there)
+    young = cur[cur["AGEP"] < 20].reset_index(drop=True)
+    shifted = run_check(young, reference=ref, spec=spec, options=opts, model=model)
+    assert same.signals["attribution.ndcg"] > 0.99
+    assert shifted.signals["attribution.ndcg"] < same.signals["attribution.ndcg"] - 0.01
+    assert same.attribution.top(1)["reference"] == ["AGEP"]
