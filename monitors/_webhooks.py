@@ -211,6 +211,8 @@ class WebhookSender:
         body = row.body.encode("utf-8")
         sent_at = int(time.time())  # the signature timestamp is wall-clock time: receivers check it
         headers = signed_headers(self._get_secret(), row.id, sent_at, body, row.content_type)
+        if row.format == "github":
+            headers["accept"] = "application/vnd.github+json"
         if endpoint.token_env:
             token = self.environ.get(endpoint.token_env)
             if token:

@@ -104,7 +104,8 @@ def monitor_group() -> None:
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="rai.yaml (monitor: section).")
 @click.option("--store", help="History store URL, e.g. sqlite:///monitor.db.")
 @click.option("--webhook-url", help="An extra webhook endpoint (CloudEvents); secret from RAI_WEBHOOK_SECRET.")
-@click.option("--window", help="Label of the window checked (default: batch-<sha256 of the batch>). Each window runs once.")
+@click.option("--window", help="Label of the window checked (default: batch-<sha256 of the batch [and labels]>). "
+              "Each window runs once.")
 @click.option("--name", help="Monitor name (default: monitor.name or 'default').")
 @click.option("--max-wait", type=float, help="Seconds to keep retrying webhooks before leaving them to `deliver`.")
 @click.option("--fail-on-drift", is_flag=True, help="Exit 1 when dataset or prediction drift is found.")
@@ -146,12 +147,16 @@ def run_command(reference, current, target, prediction, score, sensitive, id_col
     try:
         mon.preflight()
         batch = read_table(current)
-        window = window or f"batch-{batch.sha256[:16]}"
         frame = batch.frame
+        default_window = f"batch-{batch.sha256[:16]}"
         if labels_path is not None:
             from monitors._checks import join_labels
 
-            frame = join_labels(frame, read_table(labels_path).frame, spec)
+            labels = read_table(labels_path)
+            frame = join_labels(frame, labels.frame, spec)
+            # the same batch with (more) labels is a new window: performance is checked again
+            default_window += f"-labels-{labels.sha256[:8]}"
+        window = window or default_window
         ref_frame = read_table(reference).frame if reference is not None else None
         profile = _read_profile(mcfg.profile) if ref_frame is None else None
         out = mon.check(frame, window=window, reference=ref_frame, profile=profile, max_wait=max_wait)
