@@ -141,7 +141,7 @@ def _plain(obj: Any) -> Any:
 # ------------------------------------------------------------------------------------ sections
 
 
-def _performance(perf: dict[str, Any] | None, limits: Limits) -> dict[str, Any] | None:
+def _performance(perf: dict[str, Any] | None, limits: Limits, summaries: list[str]) -> dict[str, Any] | None:
     if not perf:
         return None
     task = perf.get("task")
@@ -169,12 +169,17 @@ def _performance(perf: dict[str, Any] | None, limits: Limits) -> dict[str, Any] 
         groups.append({
             "feature": _clip(g.get("sensitive_feature"), limits.text), "group": _clip(g.get("group"), limits.text),
             "count": g.get("count"), "insufficient": bool(g.get("insufficient")), "metrics": metrics,
-            "by_metric": {m["name"]: m for m in metrics},
         })
-    # per-group charts for the headline metrics, per feature
+    # per feature, the largest groups (intersections can have thousands)
     by_feature: dict[str, list[dict[str, Any]]] = {}
     for g in groups:
         by_feature.setdefault(g["feature"], []).append(g)
+    for f, gs in by_feature.items():
+        if len(gs) > limits.groups_per_feature:
+            gs.sort(key=lambda g: -(g["count"] or 0))
+            del gs[limits.groups_per_feature:]
+            summaries.append(f"Performance by group, {f}: only the {limits.groups_per_feature} largest groups are shown.")
+    groups = [g for gs in by_feature.values() for g in gs]
     cm = perf.get("confusion_matrix")
     confusion = None
     if cm and cm.get("labels"):
@@ -908,7 +913,7 @@ def build_context(assessment: Any, *, signature: dict[str, Any] | None = None, l
         "present": [k for k in ("performance", "fairness", "errors", "explanations", "drift", "quality") if results.get(k)],
         "notes": notes,
         "reasons": reasons,
-        "performance": _performance(results.get("performance"), limits),
+        "performance": _performance(results.get("performance"), limits, summaries),
         "fairness": _fairness(results.get("fairness"), limits, summaries),
         "errors": _errors(results.get("errors"), limits, summaries),
         "explanations": _explanations(results.get("explanations"), limits, summaries),
@@ -943,8 +948,14 @@ def _card_view(ctx: dict[str, Any], limits: Limits) -> dict[str, Any]:
     perf = ctx["performance"]
     names = [m["name"] for m in perf["group_metric_names"]] if perf else []
     chosen = [n for n in CARD_GROUP_METRICS if n in names][:6] or names[:6]
+    rows = []
+    for g in perf["by_group"] if perf else []:
+        by_name = {m["name"]: m for m in g["metrics"]}
+        rows.append({"feature": g["feature"], "group": g["group"], "count": g["count"], "insufficient": g["insufficient"],
+                     "cells": [by_name.get(n) for n in chosen]})
     out: dict[str, Any] = {
         "group_metrics": [{"name": n, "label": _label(n)} for n in chosen],
+        "group_rows": rows,
         "drift_columns": drift["columns"][: limits.card_drift_columns] if drift else [],
         "drift_more": max(0, drift["n_columns"] - limits.card_drift_columns) if drift else 0,
         "cohorts": err["cohorts"][: limits.card_cohorts] if err else [],
