@@ -113,6 +113,8 @@ def _generated(n: int, seed: int, shift: float = 0.0) -> pd.DataFrame:
     x = rng.normal(shift, 1, n)
     x[rng.random(n) < 0.05] = np.nan
     x[:2] = [np.inf, -np.inf]  # dropped, as evidently does
+    letters = rng.choice(list("abcdefg"), n, p=[0.3, 0.2, 0.15, 0.15, 0.1, 0.05, 0.05]).astype(object)
+    letters[rng.random(n) < 0.03] = None  # missing categories are dropped, as evidently does
     return pd.DataFrame(
         {
             "normal": x,
@@ -120,7 +122,7 @@ def _generated(n: int, seed: int, shift: float = 0.0) -> pd.DataFrame:
             "few_values": rng.choice([1.0, 2.0, 3.0, 4.0], n, p=[0.4, 0.3, 0.2, 0.1]),  # numeric, 4 values
             "binary_num": rng.binomial(1, 0.3 + shift / 10, n),  # numeric, 2 values
             "integers": rng.integers(0, 60, n) + int(shift * 3),  # numeric, many values
-            "letters": rng.choice(list("abcdefg"), n, p=[0.3, 0.2, 0.15, 0.15, 0.1, 0.05, 0.05]),
+            "letters": letters,
             "flag": rng.choice(["yes", "no"], n),
             "constant_num": np.full(n, 7.0),
         }
@@ -363,7 +365,7 @@ def test_distributions_cover_every_value():
             assert len(d.edges) == len(d.reference_counts) + 1
             assert np.all(np.diff(d.edges) > 0)
     letters = next(c for c in result.columns if c.column == "letters").distribution
-    total = (ref["letters"].value_counts() + cur["letters"].value_counts()).sort_values(ascending=False)
+    total = (ref["letters"].value_counts() + cur["letters"].value_counts()).sort_values(ascending=False, kind="stable")
     assert letters.categories == total.index[:3].tolist() + [OTHER_CATEGORY]
     assert letters.reference_counts[-1] == ref["letters"].isin(total.index[3:]).sum()
 
@@ -385,6 +387,16 @@ def test_column_missing_in_current_is_drifted_without_statistic():
     result = drift(ref, cur, DatasetSpec(numeric=("x", "y")))
     x = result.columns[0]
     assert x.drifted and x.statistic is None and x.p_value is None and x.n_current == 0
+
+
+def test_column_empty_in_reference_cannot_be_judged():
+    rng = np.random.default_rng(0)
+    ref = pd.DataFrame({"x": np.full(500, np.nan), "c": [None] * 500, "y": rng.normal(size=500)})
+    cur = pd.DataFrame({"x": rng.normal(size=400), "c": ["a"] * 400, "y": rng.normal(size=400)})
+    result = drift(ref, cur, DatasetSpec(numeric=("x", "y"), categorical=("c",)))
+    for col in result.columns[:2]:
+        assert not col.drifted and col.statistic is None and col.n_reference == 0
+        assert sum(col.distribution.current_counts) == 400
 
 
 def test_registered_in_analyzer_registry():
