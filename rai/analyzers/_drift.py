@@ -241,6 +241,8 @@ class DriftAnalyzer(Analyzer):
         outputs = self._decide([r for r, ref in zip(rows, refs) if ref.role != "feature"])
         n_drifted = sum(c.drifted for c in features)
         share = n_drifted / len(features) if features else 0.0
+        logger.info("drift: %d of %d feature columns drifted (share %.3f, correction %s)",
+                    n_drifted, len(features), share, self.correction)
         return DriftResult(
             columns=features,
             prediction=outputs,
