@@ -88,8 +88,17 @@ class QualityAnalyzer(Analyzer):
             check_param(type(self).__name__, name, value, "a number in [0, 1]",
                         isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1)
 
-    def fit(self, reference: ValidatedData) -> QualityAnalyzer:
+    def fit(self, reference: Any) -> QualityAnalyzer:
+        """Learn ranges, categories, value types and missing shares from the reference.
+
+        ``reference`` is a ``ValidatedData`` or a stored ``rai._profile.Profile`` (which has
+        no value types: then the expected type comes from the data, and infinite values count
+        as missing in the reference's missing share).
+        """
         self._validate_params()
+        if not isinstance(reference, ValidatedData) and hasattr(reference, "column_profiles"):
+            self.reference_columns_ = {name: _from_profile(c, reference.n_rows) for name, c in reference.column_profiles.items()}
+            return self
         frame = reference.frame
         kinds = _column_kinds(reference)
         self.reference_columns_ = {}
@@ -277,6 +286,16 @@ class QualityAnalyzer(Analyzer):
 
 
 # ----------------------------------------------------------------------------------------------
+
+
+def _from_profile(col: Any, n_rows: int) -> _RefColumn:
+    if col.kind == "categorical":
+        return _RefColumn(kind="categorical", value_types=frozenset(), minimum=None, maximum=None,
+                          labels=frozenset(str(v) for v in col.values), missing_share=col.n_missing / n_rows if n_rows else 0.0,
+                          constant=len(col.values) <= 1)
+    return _RefColumn(kind="numeric", value_types=frozenset(), minimum=col.minimum, maximum=col.maximum, labels=None,
+                      missing_share=col.n_missing / n_rows if n_rows else 0.0,
+                      constant=col.minimum is None or col.minimum == col.maximum)
 
 
 def _column_kinds(data: ValidatedData) -> dict[str, str]:

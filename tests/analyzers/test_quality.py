@@ -174,3 +174,17 @@ def test_duplicate_rows_with_unhashable_cells():
     result = quality(current=frame, spec=DatasetSpec(categorical=("b",)))
     assert result.duplicate_rows == 1
     assert by_column(result)["b"].n_unique == 2
+
+
+def test_a_stored_profile_serves_as_the_reference():
+    from rai._profile import Profile
+
+    ref = reference_frame()
+    r, c = SPEC.validate_pair(ref, current_frame())
+    profile = Profile.from_frame(ref, {"age": "numeric", "income": "numeric", "city": "categorical", "const": "numeric"})
+    from_profile = QualityAnalyzer().fit(profile).compute(c)
+    from_rows = QualityAnalyzer().fit(r).compute(c)
+    for a, b in zip(from_profile.columns, from_rows.columns):
+        if a.column in ("age", "income", "city", "const"):
+            assert a == b
+    assert issues(from_profile) == issues(from_rows)
