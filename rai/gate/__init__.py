@@ -43,8 +43,22 @@ from rai.gate._markdown import (
     render_markdown,
     render_text,
 )
-from rai.gate._paths import PATH_PATTERNS, Measurement, MetricPath, Size, iter_metrics, parse_metric_path, resolve
-from rai.gate._policy import Check, Policy, load_policy, parse_policy, policy_from_config
+from rai.gate._paths import (
+    PATH_PATTERNS,
+    Measurement,
+    MetricPath,
+    Size,
+    iter_metrics,
+    parse_metric_path,
+    resolve,
+)
+from rai.gate._policy import (
+    Check,
+    Policy,
+    load_policy,
+    parse_policy,
+    policy_from_config,
+)
 
 __all__ = [
     "Check",

@@ -476,6 +476,6 @@ def evaluate(
         baseline_source=baseline_source,
         assessment_info=_info(doc),
         baseline_info=None if base_doc is None else _info(base_doc),
-        created_at=_dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
+        created_at=_dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat(),
         duration_s=time.perf_counter() - start,
     )

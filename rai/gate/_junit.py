@@ -16,7 +16,15 @@ import socket
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from rai.gate._decide import FAIL, INSUFFICIENT, SKIPPED, CheckResult, Verdict, fmt, fmt_interval
+from rai.gate._decide import (
+    FAIL,
+    INSUFFICIENT,
+    SKIPPED,
+    CheckResult,
+    Verdict,
+    fmt,
+    fmt_interval,
+)
 
 __all__ = ["render_junit"]
 
@@ -39,8 +47,10 @@ def check_details(result: CheckResult) -> str:
     lines = [
         f"check: {c.name}",
         f"metric: {c.metric}" + "".join(f", {k}={v}" for k, v in c.qualifiers.items()),
-        f"outcome: {result.outcome} (effect on the gate: {result.effect}; severity {c.severity}, "
-        f"decide_on {c.decide_on}, on_insufficient {c.on_insufficient})",
+        (
+            f"outcome: {result.outcome} (effect on the gate: {result.effect}; severity {c.severity}, "
+            f"decide_on {c.decide_on}, on_insufficient {c.on_insufficient})"
+        ),
         f"reason: {result.reason}",
     ]
     if c.description:

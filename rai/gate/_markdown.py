@@ -10,7 +10,15 @@ import os
 from pathlib import Path
 from typing import Any
 
-from rai.gate._decide import FAIL, INSUFFICIENT, CheckResult, ComparisonRow, Verdict, fmt, fmt_interval
+from rai.gate._decide import (
+    FAIL,
+    INSUFFICIENT,
+    CheckResult,
+    ComparisonRow,
+    Verdict,
+    fmt,
+    fmt_interval,
+)
 
 __all__ = [
     "render_markdown",
@@ -175,9 +183,11 @@ def render_markdown(verdict: Verdict, *, max_bytes: int = MAX_SUMMARY_BYTES) -> 
         header += [" · ".join(info), ""]
     footer = [
         "",
-        "<sub>Bounds are checked on the point estimate unless a check says <code>decide_on: ci</code> (fail only when the "
-        "whole confidence interval is on the wrong side). <em>Insufficient evidence</em>: a group involved is below the "
-        "minimum group size, or the value could not be computed.</sub>",
+        (
+            "<sub>Bounds are checked on the point estimate unless a check says <code>decide_on: ci</code> (fail only "
+            "when the whole confidence interval is on the wrong side). <em>Insufficient evidence</em>: a group involved "
+            "is below the minimum group size, or the value could not be computed.</sub>"
+        ),
         "",
     ]
     table = _check_table(verdict)

@@ -31,8 +31,9 @@ explanations.share_of                   its share of the total importance       
 
 ``<field>`` of drift: statistic, p_value, p_value_adjusted, psi, drifted, threshold; of quality
 columns: missing_share, n_missing, n_unique, constant, type_mismatch_count, out_of_range_count,
-out_of_range_share, unseen_count; of error cohorts: error_rate, error_coverage, size, n_errors, p_value. ``errors.worst_cohort`` is the
-cohort with the highest error rate (ties: the larger); no cohort at all is insufficient evidence.
+out_of_range_share, unseen_count; of error cohorts: error_rate, error_coverage, size, n_errors,
+p_value. ``errors.worst_cohort`` is the cohort with the highest error rate (ties: the larger); no
+cohort at all is insufficient evidence.
 """
 
 from __future__ import annotations
@@ -455,7 +456,7 @@ class _Resolver:
 
     def _errors_scalar(self, path: MetricPath) -> list[Measurement]:
         errors = self.slot("errors")
-        numbers = sorted(k for k, v in errors.items() if v is None or isinstance(v, (int, float)))
+        numbers = sorted(k for k, v in errors.items() if _num(v))
         self.pick(numbers, path.name, "number of the errors result")
         return [Measurement((), "errors", errors[path.name])]
 
@@ -586,6 +587,8 @@ def iter_metrics(doc: dict[str, Any]) -> Iterator[MetricValue]:
                 yield MetricValue("quality.columns.missing_share", (("column", row.get("column")),), row["missing_share"])
     errors = results.get("errors")
     if isinstance(errors, dict):
+        if _num(errors.get("error_rate")):
+            yield MetricValue("errors.error_rate", (), errors["error_rate"], headline=True)
         cohorts = [c for c in errors.get("cohorts") or [] if isinstance(c, dict) and _num(c.get("error_rate"))]
         if cohorts:
             worst = max(cohorts, key=lambda c: (c["error_rate"], c.get("size") or 0))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 from pathlib import Path
 from typing import Any
 
@@ -183,7 +184,7 @@ def _number(value: Any, key: str, where: str, *, allow_bool: bool = False) -> fl
         raise ConfigError(f"{where}: {key!r} must be a number; got {value!r}.")
     if isinstance(value, (int, float)):
         value = float(value)
-        if value != value or value in (float("inf"), float("-inf")):
+        if not math.isfinite(value):
             raise ConfigError(f"{where}: {key!r} must be a finite number; got {value!r}.")
         return value
     raise ConfigError(f"{where}: {key!r} must be a number; got {type(value).__name__} {value!r}.")

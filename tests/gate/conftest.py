@@ -10,7 +10,7 @@ The numbers are chosen by hand so every expected outcome can be worked out on pa
   equalized_odds SEX difference 0.08 [0.03, 0.13], ratio 0.85 [0.75, 0.95].
 - drift: AGEP 0.05 (not drifted), SCHL 0.15 (drifted), MAR 0.02 -> share 1/3.
 - quality: 1000 rows, 10 duplicates (0.01), one issue on AGEP.
-- errors: cohorts "AGEP > 60" (100 rows, error rate 0.40) and "AGEP <= 60" (900, 0.12).
+- errors: cohorts "AGEP > 60" (100 rows, error rate 0.40) and "AGEP <= 60" (900, 0.12); overall 0.15.
 - explanations (shap): AGEP 0.30, SCHL 0.20, SEX 0.10, RACE 0.05, MAR 0.01.
 """
 
@@ -30,7 +30,11 @@ from rai.results import (
     ColumnDrift,
     ColumnQuality,
     DriftResult,
+    ErrorCohort,
+    ErrorResult,
+    ExplanationResult,
     FairnessMetric,
+    FeatureImportance,
     FairnessResult,
     GroupInfo,
     GroupPerformance,
@@ -143,24 +147,37 @@ def _quality() -> QualityResult:
     )
 
 
+def _cohort(rule: str, size: int, error_rate: float, coverage: float, p_value: float) -> ErrorCohort:
+    n_errors = round(size * error_rate)
+    return ErrorCohort(
+        rule=rule, filters=[], size=size, n_errors=n_errors, error_rate=error_rate, error_coverage=coverage,
+        p_value=p_value, p_value_raw=p_value, test_size=size // 2, test_errors=n_errors // 2, significant=p_value < 0.05,
+        metrics={}, group_makeup={}, depth=1, leaf=1,
+    )
+
+
 def build_assessment(*, accuracy: float = 0.85, acc_ci: tuple[float, float] = (0.83, 0.87),
                      sex_rates: tuple[float, float] = (0.50, 0.35), with_extras: bool = True) -> Assessment:
     """An ``Assessment`` with the hand-picked numbers of the module docstring."""
     errors = explanations = None
     if with_extras:
-        errors = {
-            "cohorts": [
-                {"rule": "AGEP > 60", "filters": [], "size": 100, "error_rate": 0.40, "error_coverage": 0.267, "p_value": 0.001},
-                {"rule": "AGEP <= 60", "filters": [], "size": 900, "error_rate": 0.12, "error_coverage": 0.733, "p_value": 0.2},
-            ],
-            "overall_error_rate": 0.15,
-        }
-        explanations = {
-            "global_importance": [
-                {"feature": f, "importance": v, "method": "shap"}
-                for f, v in (("AGEP", 0.30), ("SCHL", 0.20), ("SEX", 0.10), ("RACE", 0.05), ("MAR", 0.01))
-            ]
-        }
+        errors = ErrorResult(
+            task="binary", status="ok", message=None, n_rows=1000, n_errors=150, error_rate=0.15,
+            error_definition="misclassified", error_threshold=None,
+            cohorts=[_cohort("AGEP > 60", 100, 0.40, 0.267, 0.001), _cohort("AGEP <= 60", 900, 0.12, 0.733, 0.2)],
+            heatmap=None, tree_feature_importance={"AGEP": 1.0}, features=["AGEP"], max_depth=3, min_leaf_size=30,
+            honest=True, n_fit=500, n_test=500, alternative="greater", alpha=0.05, split_alpha=0.05,
+            correction="benjamini-hochberg", seed=0,
+        )
+        ranked = (("AGEP", 0.30), ("SCHL", 0.20), ("SEX", 0.10), ("RACE", 0.05), ("MAR", 0.01))
+        explanations = ExplanationResult(
+            task="binary", model_kind="sklearn", explainer="tree", shap_method="tree", output_space="probability",
+            explained_output="1", explained_classes=["1"],
+            global_importance=[FeatureImportance(feature=f, importance=v, method="shap", rank=i + 1, share=v / 0.66)
+                               for i, (f, v) in enumerate(ranked)],
+            local=[], agreement=[], surrogate=None, n_rows=1000, sample_size=500, background_size=None,
+            background_source="none", lime_samples=0, top_k=3, seed=0, additivity_max_error=None, notes=[],
+        )
     results = Results(
         performance=_perf(accuracy, acc_ci), fairness=_fairness(sex_rates), drift=_drift(), quality=_quality(),
         errors=errors, explanations=explanations,

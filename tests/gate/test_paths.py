@@ -77,9 +77,9 @@ def test_errors_paths(assessment):
     assert m.value == 0.40 and m.label == "cohort AGEP > 60" and m.sizes[0].count == 100
     assert values(assessment, "errors.worst_cohort.size") == {"cohort AGEP > 60": (100, None, None)}
     assert len(resolve(assessment, check("errors.cohorts.error_rate"))) == 2
-    assert values(assessment, "errors.overall_error_rate") == {"errors": (0.15, None, None)}
+    assert values(assessment, "errors.error_rate") == {"errors": (0.15, None, None)}
     # no cohort (all predictions right): nothing to judge, which is not bad input
-    assessment["results"]["errors"].update(cohorts=[], message="no errors to analyse")
+    assessment["results"]["errors"].update(cohorts=[], status="no_errors", message="no errors to analyse")
     assert values(assessment, "errors.worst_cohort.error_rate") == {"no cohorts (no errors to analyse)": (None, None, None)}
 
 

@@ -10,7 +10,14 @@ import pytest
 import yaml
 
 from rai._exceptions import ConfigError
-from rai.gate import Check, load_policy, parse_metric_path, parse_policy, policy_from_config, preset_policy_text
+from rai.gate import (
+    Check,
+    load_policy,
+    parse_metric_path,
+    parse_policy,
+    policy_from_config,
+    preset_policy_text,
+)
 
 from .conftest import policy
 
@@ -140,7 +147,7 @@ def test_error_names_the_check_by_position_and_name():
         ("quality.columns.missing_share", "quality.column", "missing_share", None, None),
         ("errors.worst_cohort.error_rate", "errors.worst_cohort", "error_rate", None, None),
         ("errors.cohorts.size", "errors.cohorts", "size", None, None),
-        ("errors.overall_error_rate", "errors.scalar", "overall_error_rate", None, None),
+        ("errors.error_rate", "errors.scalar", "error_rate", None, None),
         ("explanations.rank_of", "explanations", "rank_of", "rank_of", None),
         ("explanations.share_of", "explanations", "share_of", "share_of", None),
     ],
