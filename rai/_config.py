@@ -35,6 +35,7 @@ class Config:
     reference_path: Path | None = None
     model_path: Path | None = None
     trust_model: bool = False
+    trusted_types: tuple[str, ...] = ()
     seed: int = 0
     analyzers: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
     enabled: list[str] | None = None
@@ -143,6 +144,7 @@ def load_config(path: str | Path) -> Config:
         reference_path=rel(data.get("reference"), "data.reference"),
         model_path=rel(model.get("path"), "model.path"),
         trust_model=bool(model.get("trust", False)),
+        trusted_types=_str_list(model.get("trusted_types"), "model.trusted_types"),
         seed=seed,
         analyzers={k: dict(v or {}) for k, v in analyzers.items()},
         enabled=enabled,

@@ -76,6 +76,8 @@ def write_demo_inputs(out: Path, *, seed: int = 0, step: Callable[[str], None] |
           positive_label: 1
         model:
           path: model.skops                # skops format: loaded without unpickling arbitrary code
+          trusted_types:                   # beyond skops' defaults; checked by name when loading
+            - sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor
         analyzers:
           fairness:
             min_group_size: 30

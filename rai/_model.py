@@ -115,12 +115,13 @@ class ModelAdapter:
             ) from exc
 
 
-def load_model(path: str | Path, *, trust: bool = False) -> ModelAdapter:
+def load_model(path: str | Path, *, trust: bool = False, trusted_types: tuple[str, ...] = ()) -> ModelAdapter:
     """Load a model file into a ``ModelAdapter``.
 
-    ``.skops`` files are loaded with skops' safe loader, trusting only the types skops
-    reports as untrusted when ``trust`` is set. joblib / pickle files execute code when
-    loaded, so they are refused unless ``trust=True`` (``--trust-model`` on the CLI).
+    ``.skops`` files are loaded with skops' safe loader. Types skops does not trust by default
+    are loaded only when listed in ``trusted_types`` (``model.trusted_types`` in rai.yaml, the
+    narrow way) or when ``trust`` is set. joblib / pickle files execute code when loaded, so they
+    are refused unless ``trust=True`` (``--trust-model`` on the CLI).
     """
     path = Path(path)
     if not path.is_file():
@@ -134,10 +135,12 @@ def load_model(path: str | Path, *, trust: bool = False) -> ModelAdapter:
             untrusted = sio.get_untrusted_types(file=path)
         except Exception as exc:
             raise ModelLoadError(f"model file {str(path)!r} is not a valid .skops file: {exc}") from exc
-        if untrusted and not trust:
+        unlisted = [t for t in untrusted if t not in set(trusted_types)]
+        if unlisted and not trust:
             raise ModelLoadError(
                 f"model file {str(path)!r} contains types skops does not trust by default: "
-                f"{untrusted[:10]}. Inspect them, then pass --trust-model (trust=True) to load it."
+                f"{unlisted[:10]}. Inspect them, then list them under model.trusted_types in rai.yaml "
+                f"(or pass --trust-model) to load it."
             )
         try:
             model = sio.load(path, trusted=untrusted)

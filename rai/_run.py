@@ -30,7 +30,7 @@ def assess_files(config: Config, *, on_step: Callable[[str], None] | None = None
     model = None
     if config.model_path is not None:
         step(f"loading {config.model_path.name}")
-        model = load_model(config.model_path, trust=config.trust_model)
+        model = load_model(config.model_path, trust=config.trust_model, trusted_types=config.trusted_types)
     if config.sha256 is not None:
         provenance.update(config_sha256=config.sha256, config_source=str(config.source))
     from rai.analyzers import default_analyzers

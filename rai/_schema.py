@@ -95,12 +95,14 @@ def validate_assessment_dict(data: dict[str, Any]) -> None:
 
     from rai._exceptions import ConfigError
 
+    from jsonschema.exceptions import best_match
+
     validator = jsonschema.Draft202012Validator(load_packaged_schema("assessment"))
-    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
-    if errors:
-        first = errors[0]
-        where = "/".join(str(p) for p in first.absolute_path) or "(top level)"
-        raise ConfigError(
-            f"assessment does not match the schema (rai schema assessment) at {where}: {first.message}"
-            + (f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else "")
-        )
+    error = best_match(validator.iter_errors(data))
+    if error is None:
+        return
+    while error.context:  # an anyOf (X | None) failed: report the deepest reason, not the whole object
+        error = best_match(error.context)
+    where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
+    message = error.message if len(error.message) <= 300 else error.message[:300] + " ..."
+    raise ConfigError(f"assessment does not match the schema (rai schema assessment) at {where}: {message}")
