@@ -321,8 +321,8 @@
     if (perf.calibration && perf.calibration.length) {
       extras.push(card("Calibration", [el("p", { "class": "small" }, "Observed positive rate per score bin (a calibrated model has bars equal to the bin's mean score)."),
         ciBars(perf.calibration.filter(function (b) { return isNum(b.positive_rate); }).map(function (b) {
-          return { label: fmt(b.low, 1) + "–" + fmt(b.high, 1) + " (mean score " + fmt(b.mean_score, 2) + ", n " + int(b.count) + ")", value: b.positive_rate };
-        }), { lo: 0, hi: 1, width: 520, left: 230 })]));
+          return { label: fmt(b.low, 1) + "–" + fmt(b.high, 1) + ", mean " + fmt(b.mean_score, 2), value: b.positive_rate, count: b.count };
+        }), { lo: 0, hi: 1, width: 520, left: 170 })]));
     }
     if (extras.length) { p.appendChild(el("div", { "class": "two" }, extras)); }
     if (perf.features.length) {
@@ -341,7 +341,7 @@
         holder.appendChild(table([{ label: "Group" }, { label: "Rows", num: 1 }].concat(perf.group_metric_names.map(function (k) { return { label: k.label, num: 1 }; })),
           feat.groups.map(function (g) {
             return { cls: g.insufficient ? "muted" : null, cells: [g.group + (g.insufficient ? " (insufficient)" : ""), int(g.count)].concat(g.metrics.map(function (m) { return fmt(m.value) + (isNum(m.low) ? " [" + ci(m.low, m.high) + "]" : ""); })) };
-          })));
+          }), { scroll: true }));
       };
       p.appendChild(card("Performance by group", [el("div", { "class": "controls" }, [
         select("Sensitive feature", perf.features.map(function (f) { return { value: f.feature, label: f.feature }; }), function (v) { state.feature = v; draw(); }, state.feature),
