@@ -206,11 +206,22 @@ def _is_numeric(series: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
 
 
+#: evidently 0.7's INTEGER_CARDINALITY_LIMIT: integer columns with at most this many values are categorical
+INTEGER_CARDINALITY_LIMIT = 10
+
+
 def _infer_feature_type(series: pd.Series) -> FeatureType:
-    # evidently's rule: numeric dtypes are numerical features, everything else is categorical
+    # evidently 0.7's rule (core/datasets.py infer_column_type): floats are numerical, integers
+    # are categorical up to 10 distinct values, everything else (text, bool, category) categorical
     if _is_numeric(series):
+        if pd.api.types.is_integer_dtype(series) and series.nunique() <= INTEGER_CARDINALITY_LIMIT:
+            return "categorical"
         return "numeric"
     return "categorical"
+
+
+def _is_datetime(series: pd.Series) -> bool:
+    return pd.api.types.is_datetime64_any_dtype(series) or isinstance(series.dtype, pd.PeriodDtype)
 
 
 def _infer_task(y: pd.Series, spec: DatasetSpec, table: str) -> Task:
@@ -276,7 +287,9 @@ def _validate(spec: DatasetSpec, frame: pd.DataFrame, *, name: str) -> Validated
         raise DataContractError(f"target and prediction name the same column {spec.target!r}.")
 
     non_features = set(spec.non_feature_columns)
-    features = tuple(str(c) for c in frame.columns if c not in non_features)
+    # date-times are event times, not features (as evidently, which keeps them apart)
+    features = tuple(str(c) for c in frame.columns
+                     if c not in non_features and (c in spec.numeric or c in spec.categorical or not _is_datetime(frame[c])))
     feature_types: dict[str, FeatureType] = {}
     for column in features:
         if column in spec.numeric:
@@ -397,8 +410,12 @@ def _check_compatible(ref: ValidatedData, cur: ValidatedData) -> None:
             "reference and data must have the same feature columns; " + "; ".join(parts) + "."
         )
     for column in ref.features:
-        rt, ct = ref.feature_types[column], cur.feature_types[column]
-        if rt != ct and column not in ref.spec.categorical and column not in ref.spec.numeric:
+        # inferred types may differ by cardinality alone (an integer code with 9 values in one table
+        # and 11 in the other): the reference decides those; numbers against text is an error
+        rn, cn = _is_numeric(ref.frame[column]), _is_numeric(cur.frame[column])
+        declared = column in ref.spec.categorical or column in ref.spec.numeric
+        if rn != cn and not declared and ref.feature_types[column] == "numeric":
+            rt, ct = ref.feature_types[column], cur.feature_types[column]
             raise DataContractError(
                 f"column {column!r} is {rt} in the reference (dtype {ref.frame[column].dtype}) but {ct} in the "
                 f"data (dtype {cur.frame[column].dtype}); the same column must have the same type in both."

@@ -78,3 +78,34 @@ def test_regression_inferred_for_continuous_target():
     rng = np.random.default_rng(0)
     frame = pd.DataFrame({"y": rng.normal(size=100), "p": rng.normal(size=100), "x": rng.normal(size=100)})
     assert DatasetSpec(target="y", prediction="p").validate(frame).task == "regression"
+
+
+def test_feature_types_follow_evidently_inference():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # evidently's own imports
+        from evidently.core.datasets import infer_column_type
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({
+        "small_int": rng.integers(0, 9, 300),      # <= 10 values: categorical
+        "big_int": rng.integers(0, 500, 300),      # numerical
+        "real": rng.normal(size=300),
+        "text": rng.choice(["x", "y"], 300),
+        "flag": rng.random(300) > 0.5,
+        "when": pd.date_range("2024-01-01", periods=300, freq="h"),
+    })
+    data = DatasetSpec().validate(frame)
+    assert "when" not in data.features  # date-times are event times, not features
+    for column in ("small_int", "big_int", "real", "text", "flag"):
+        expected = infer_column_type(frame[column]).value
+        ours = {"numeric": "num", "categorical": "cat"}[data.feature_types[column]]
+        assert ours == expected, column
+
+
+def test_reference_decides_types_that_differ_only_by_cardinality():
+    ref = pd.DataFrame({"code": np.arange(300) % 8, "x": np.arange(300.0)})
+    cur = pd.DataFrame({"code": np.arange(300) % 12, "x": np.arange(300.0)})
+    r, c = DatasetSpec().validate_pair(ref, cur)
+    assert r.feature_types["code"] == c.feature_types["code"] == "categorical"
