@@ -201,3 +201,33 @@ def test_ci_examples_run_as_written(tmp_path, champion, workflow, policy):
         attach = next(n for n, c, _ in commands if "task.uploadsummary" in c)
         assert outputs[attach].strip() == f"##vso[task.uploadsummary]{tmp_path}/out/gate.md"
         assert any(c["name"] == "no accuracy regression" and c["outcome"] in ("pass", "fail") for c in verdict["checks"])
+
+
+@pytest.mark.slow
+def test_rai_demo_assessment_fails_the_fairness_policy_and_passes_the_lenient_one(tmp_path):
+    """The README's claim, on the real `rai demo` output (its own model, trained on 2015)."""
+    import pandas as pd
+    from fairlearn.metrics import equalized_odds_ratio
+
+    env = rai_shim(tmp_path)
+    proc = subprocess.run(["rai", "demo", "--out", "demo"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=1200, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assessment = tmp_path / "demo" / "assessment.json"
+    code, verdict, out = gate(tmp_path, env, EXAMPLES / "policy.yaml", assessment)
+    assert code == 1, out
+    eo = next(c for c in verdict["checks"] if c["name"] == "error-rate balance by sex (equalized-odds ratio)")
+    assert eo["outcome"] == "fail"
+    # oracle: fairlearn on the demo's own predictions of its test table
+    import skops.io as sio
+
+    from rai.datasets import ACS_FEATURES
+
+    test = pd.read_parquet(tmp_path / "demo" / "test_2018.parquet")
+    model_path = tmp_path / "demo" / "model.skops"
+    model = sio.load(model_path, trusted=sio.get_untrusted_types(file=model_path))
+    predicted = model.predict(test[list(ACS_FEATURES)])
+    oracle = equalized_odds_ratio(test["employed"], predicted, sensitive_features=test["SEX"].astype(str))
+    assert eo["value"] == pytest.approx(oracle, abs=1e-9) and oracle < 0.8
+    code, verdict, out = gate(tmp_path, env, EXAMPLES / "lenient-policy.yaml", assessment)
+    assert code == 0, out
