@@ -164,6 +164,12 @@ class ExplanationAnalyzer(Analyzer):
         return model if isinstance(model, ModelAdapter) else ModelAdapter.from_estimator(model)
 
     def compute(self, data: ValidatedData) -> ExplanationResult:
+        from rai.explain import single_threaded
+
+        with single_threaded():
+            return self._compute(data)
+
+    def _compute(self, data: ValidatedData) -> ExplanationResult:
         from rai.explain import (
             MIN_TREE_ROWS,
             TREE_UNITS_PER_SECOND,

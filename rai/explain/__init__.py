@@ -14,7 +14,8 @@ objects) are handled here once.
   its fidelity and shape functions.
 * ``source_columns``: which input column each expanded pipeline column came from.
 
-Heavy libraries are imported inside the functions that use them.
+Heavy libraries are imported inside the functions that use them; ``single_threaded`` runs a
+block with OpenMP / BLAS on one thread (explainers call models on many small batches).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from rai.explain._shap import (
     PermutationShap,
     TreeShap,
     shap_explainer,
+    single_threaded,
     tree_cost_per_row,
 )
 
@@ -51,6 +53,7 @@ __all__ = [
     "fit_ebm_surrogate",
     "lime_weights",
     "shap_explainer",
+    "single_threaded",
     "source_columns",
     "tree_cost_per_row",
 ]

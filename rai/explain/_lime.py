@@ -14,7 +14,7 @@ import pandas as pd
 
 from rai.explain._codec import TabularCodec
 from rai.explain._output import ModelOutput
-from rai.explain._shap import _quiet
+from rai.explain._shap import _import, _quiet
 
 __all__ = ["LimeWeights", "lime_weights"]
 
@@ -43,7 +43,7 @@ def lime_weights(
 
     ``training`` gives LIME its sampling distribution (feature frequencies and quartiles).
     """
-    from lime.lime_tabular import LimeTabularExplainer
+    LimeTabularExplainer = _import("lime.lime_tabular").LimeTabularExplainer
 
     codec = TabularCodec.fit(training, categorical)
     train = codec.encode(training)
