@@ -206,7 +206,7 @@ def _performance(perf: dict[str, Any] | None, limits: Limits, summaries: list[st
         "n_bootstrap": perf.get("n_bootstrap"),
         "overall": overall,
         "headline": headline,
-        "group_metric_names": [{"name": k, "label": _label(k)} for k in keys],
+        "group_metric_names": [{"name": k, "label": _label(k), "bounded": k in BOUNDED} for k in keys],
         "by_group": groups,
         "features": [{"feature": f, "groups": gs} for f, gs in by_feature.items()],
         "confusion": confusion,
@@ -287,7 +287,10 @@ def _fairness(fair: dict[str, Any] | None, limits: Limits, summaries: list[str])
                 "highest": hi,
                 "worst": worst,
                 "best": best,
-                "status": _disparity_status(m),
+                "bounded": str(m.get("name")) in BOUNDED or str(m.get("name")) in DISPARITY_METRICS,
+                # thresholds on a difference / ratio only make sense for rates in [0, 1]; a regression
+                # metric (MAE, mean prediction) is shown per group but not judged
+                "status": _disparity_status(m) if (str(m.get("name")) in BOUNDED or str(m.get("name")) in DISPARITY_METRICS) else "info",
             }
             metrics.append(entry)
             if entry["disparity"] and entry["status"] in ("attention", "watch"):
@@ -307,7 +310,8 @@ def _fairness(fair: dict[str, Any] | None, limits: Limits, summaries: list[str])
             "n_insufficient": sum(1 for g in groups if g["insufficient"]),
             "metrics": metrics,
         })
-    status = "ok"
+    judged = any(m["status"] not in ("info",) for f in features for m in f["metrics"])
+    status = "ok" if judged else "info"
     if any(f["status"] == "attention" for f in findings):
         status = "attention"
     elif findings:
@@ -320,6 +324,7 @@ def _fairness(fair: dict[str, Any] | None, limits: Limits, summaries: list[str])
         "features": features,
         "findings": findings,
         "status": status,
+        "judged": judged,
         "thresholds": {"difference": DISPARITY_DIFFERENCE, "ratio": DISPARITY_RATIO},
     }
 
@@ -799,6 +804,9 @@ def _overview(ctx: dict[str, Any], reasons: dict[str, str]) -> list[dict[str, An
                       if f["worst_group"] is not None else "") + f"CI of the gap {_fmt(f['ci_low'])} – {_fmt(f['ci_high'])}"
             if f["ratio"] is not None:
                 detail += f", ratio {_fmt(f['ratio'])}"
+        elif not fair["judged"]:
+            head = "Group differences shown, not judged"
+            detail = "no rate metric to judge (e.g. regression): see the per-group values"
         else:
             head = "No disparity past the thresholds"
             detail = (f"difference ≤ {DISPARITY_DIFFERENCE} and ratio ≥ {DISPARITY_RATIO} on "

@@ -336,7 +336,10 @@
           return { label: g.group, value: m.value, low: m.low, high: m.high, insufficient: g.insufficient, count: g.count };
         });
         var overall = perf.overall.filter(function (m) { return m.name === state.metric; })[0];
-        holder.appendChild(ciBars(items, { lo: 0, hi: 1, reference: overall ? overall.value : undefined }));
+        var meta = perf.group_metric_names.filter(function (k) { return k.name === state.metric; })[0] || {};
+        var range = meta.bounded ? { lo: 0, hi: 1 } : {};
+        range.reference = overall ? overall.value : undefined;
+        holder.appendChild(ciBars(items, range));
         holder.appendChild(el("p", { "class": "small" }, "Dashed line: overall value. Grey: group too small to judge."));
         holder.appendChild(table([{ label: "Group" }, { label: "Rows", num: 1 }].concat(perf.group_metric_names.map(function (k) { return { label: k.label, num: 1 }; })),
           feat.groups.map(function (g) {
@@ -364,6 +367,8 @@
             " vs " + x.best_group + " " + fmt(x.best_value) + "; " : "") +
           "gap " + fmt(x.difference) + " (CI " + ci(x.ci_low, x.ci_high) + ")" + (isNum(x.ratio) ? ", ratio " + fmt(x.ratio) + " (CI " + ci(x.ratio_ci_low, x.ratio_ci_high) + ")" : "")]);
       })));
+    } else if (!fair.judged) {
+      intro.push(el("p", null, [badge("info"), " Per-group values are shown but not judged: a threshold on a difference or ratio only makes sense for rates (this is not a classification)."]));
     } else {
       intro.push(el("p", null, [badge("ok"), " No disparity past a difference of " + fair.thresholds.difference + " or a ratio of " + fair.thresholds.ratio + "."]));
     }
@@ -388,7 +393,7 @@
         holder.appendChild(ciBars(metric.by_group.map(function (v) {
           return { label: v.group, value: v.value, low: v.low, high: v.high, insufficient: v.insufficient, count: v.count,
                    color: metric.worst && v.group === metric.worst.group ? COLORS.bad : null };
-        }), { lo: 0, hi: 1 }));
+        }), metric.bounded ? { lo: 0, hi: 1 } : {}));
         holder.appendChild(el("p", { "class": "small" }, "Orange: the group treated worst on this metric. Click a metric above to switch. " +
           (metric.n_insufficient ? metric.n_insufficient + " group(s) insufficient: " + metric.insufficient_groups.join(", ") : "")));
       }

@@ -74,3 +74,53 @@ def test_assess_without_sensitive_feature_lists_missing_fairness(tmp_path):
     assert "no reference (training) data given" in missing
     paths = render_reports(a, tmp_path)
     assert "Not run" in paths["model_card_html"].read_text(encoding="utf-8")
+
+
+def _regression_frame(n=600, seed=0):
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 2))
+    g = rng.choice(["a", "b"], n)
+    y = 2 * x[:, 0] + rng.normal(size=n)
+    p = y + rng.normal(scale=0.5, size=n) + (g == "b") * 0.5
+    return pd.DataFrame({"x1": x[:, 0], "x2": x[:, 1], "g": g, "y": y, "p": p})
+
+
+def test_regression_groups_are_shown_not_judged(tmp_path):
+    df = _regression_frame()
+    a = assess(df, spec=DatasetSpec(target="y", prediction="p", sensitive=("g",)),
+               options={"performance": {"n_bootstrap": 20}, "fairness": {"n_bootstrap": 20}})
+    ctx = build_context(a)
+    assert ctx["fairness"]["status"] == "info" and not ctx["fairness"]["judged"]
+    mae = next(m for m in ctx["fairness"]["features"][0]["metrics"] if m["name"] == "mae")
+    oracle = (df["y"] - df["p"]).abs().groupby(df["g"]).mean()
+    assert {v["group"]: v["value"] for v in mae["by_group"]} == pytest.approx(oracle.to_dict())
+    assert mae["status"] == "info" and not mae["bounded"]
+    paths = render_reports(a, tmp_path)
+    assert "Group differences shown, not judged" in paths["model_card_md"].read_text(encoding="utf-8")
+
+
+@pytest.mark.browser
+def test_regression_and_multiclass_dashboards_open_cleanly(tmp_path):
+    import numpy as np
+
+    from tests.report._browser import TABS, assert_clean, browser_page
+
+    df = _regression_frame()
+    reg = assess(df, spec=DatasetSpec(target="y", prediction="p", sensitive=("g",)), reference=df.sample(300, random_state=1),
+                 options={"performance": {"n_bootstrap": 20}, "fairness": {"n_bootstrap": 20}})
+    rng = np.random.default_rng(1)
+    y = rng.choice(["u", "v", "w"], len(df))
+    multi_df = df.assign(y=y, p=np.where(rng.random(len(df)) < 0.7, y, rng.choice(["u", "v", "w"], len(df))))
+    multi = assess(multi_df, spec=DatasetSpec(target="y", prediction="p", sensitive=("g",)),
+                   options={"performance": {"n_bootstrap": 20}, "fairness": {"n_bootstrap": 20}})
+    for name, a in (("reg", reg), ("multi", multi)):
+        paths = render_reports(a, tmp_path / name)
+        with browser_page() as (page, events):
+            page.goto(paths["dashboard"].as_uri())
+            for tab in TABS:
+                page.click(f"#tab-{tab}")
+                assert page.locator(f"#panel-{tab}").inner_text().strip(), (name, tab)
+            assert_clean(events)
