@@ -47,7 +47,13 @@ def verify_command(assessment_path: Path, data_path: Path | None, reference_path
 
     from rai._exceptions import ConfigError
     from rai._model import file_sha256
-    from rai.report._signing import KEY_ID_ENV, sign_assessment, signature_path, signing_key, verify_signature
+    from rai.report._signing import (
+        KEY_ID_ENV,
+        sign_assessment,
+        signature_path,
+        signing_key,
+        verify_signature,
+    )
 
     if assessment_path.is_dir():
         assessment_path = assessment_path / "assessment.json"

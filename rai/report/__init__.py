@@ -19,7 +19,12 @@ from rai.report._compliance import compliance_mapping
 from rai.report._context import Limits, build_context
 from rai.report._mct import MCT_SCHEMA_VERSION, model_card_json
 from rai.report._pdf import find_chromium, html_to_pdf
-from rai.report._render import DASHBOARD_BUDGET, OUTPUT_NAMES, embed_json, render_reports
+from rai.report._render import (
+    DASHBOARD_BUDGET,
+    OUTPUT_NAMES,
+    embed_json,
+    render_reports,
+)
 from rai.report._signing import (
     KEY_ENV,
     KEY_ID_ENV,
@@ -31,22 +36,22 @@ from rai.report._signing import (
 )
 
 __all__ = [
-    "render_reports",
-    "build_context",
-    "Limits",
-    "model_card_json",
-    "MCT_SCHEMA_VERSION",
-    "compliance_mapping",
-    "normalise_card",
     "CARD_FIELDS",
-    "EXPECTED_FIELDS",
-    "embed_json",
     "DASHBOARD_BUDGET",
-    "OUTPUT_NAMES",
-    "find_chromium",
-    "html_to_pdf",
+    "EXPECTED_FIELDS",
     "KEY_ENV",
     "KEY_ID_ENV",
+    "MCT_SCHEMA_VERSION",
+    "OUTPUT_NAMES",
+    "Limits",
+    "build_context",
+    "compliance_mapping",
+    "embed_json",
+    "find_chromium",
+    "html_to_pdf",
+    "model_card_json",
+    "normalise_card",
+    "render_reports",
     "sign_assessment",
     "signature_path",
     "signature_status",

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["compliance_mapping", "STATUSES"]
+__all__ = ["STATUSES", "compliance_mapping"]
 
 STATUSES = ("covered", "partial", "missing", "outside")
 

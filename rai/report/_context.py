@@ -13,6 +13,7 @@ thousands of cohorts or groups): the biggest findings are kept and every cut is 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 from typing import Any
 
@@ -20,7 +21,7 @@ from rai._serialize import to_jsonable
 from rai.report._card_fields import normalise_card
 from rai.report._compliance import compliance_mapping
 
-__all__ = ["build_context", "Limits", "METRIC_LABELS", "DISPARITY_METRICS"]
+__all__ = ["DISPARITY_METRICS", "METRIC_LABELS", "Limits", "build_context"]
 
 #: Human labels of the metric names used by the analyzers.
 METRIC_LABELS: dict[str, str] = {
@@ -349,7 +350,7 @@ def _distribution(dist: dict[str, Any] | None, limits: Limits) -> dict[str, Any]
     cur = [int(c or 0) for c in dist.get("current_counts") or []]
     if dist.get("kind") == "numeric" or (dist.get("edges") and not dist.get("categories")):
         edges = [_num(e) for e in dist.get("edges") or []]
-        labels = [f"{_short(a)} – {_short(b)}" for a, b in zip(edges[:-1], edges[1:])]
+        labels = [f"{_short(a)} – {_short(b)}" for a, b in itertools.pairwise(edges)]
         kind = "numeric"
     else:
         labels = [_clip(c, 60) for c in dist.get("categories") or []]
@@ -662,7 +663,7 @@ def _shape(s: dict[str, Any], limits: Limits, name_class: bool = False) -> dict[
     cats = list(s.get("categories") or [])
     if s.get("kind") == "numeric" and len(edges) == len(scores) + 1:
         xs: list[Any] = [(a + b) / 2 if a is not None and b is not None else (a if a is not None else b)
-                         for a, b in zip(edges[:-1], edges[1:])]
+                         for a, b in itertools.pairwise(edges)]
         kind = "numeric"
     elif cats:
         xs = [_clip(c, 60) for c in cats]
@@ -785,7 +786,7 @@ def _overview(ctx: dict[str, Any], reasons: dict[str, str]) -> list[dict[str, An
     perf = ctx["performance"]
     if perf:
         h = perf["headline"]
-        level = int(round(100 * (perf["confidence_level"] or 0.95)))
+        level = round(100 * (perf["confidence_level"] or 0.95))
         head = f"{h['label']} {_fmt(h['value'])}" if h else "Computed"
         detail = f"{level}% CI {_fmt(h['low'])} – {_fmt(h['high'])}, {perf['n_rows']:,} rows" if h else ""
         n_insuff = sum(1 for g in perf["by_group"] if g["insufficient"])

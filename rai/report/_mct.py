@@ -13,7 +13,7 @@ import datetime as _dt
 import re
 from typing import Any
 
-__all__ = ["model_card_json", "MCT_SCHEMA_VERSION"]
+__all__ = ["MCT_SCHEMA_VERSION", "model_card_json"]
 
 MCT_SCHEMA_VERSION = "0.0.2"
 _URI_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")

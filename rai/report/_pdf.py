@@ -17,7 +17,7 @@ from pathlib import Path
 
 from rai._exceptions import UnsupportedError
 
-__all__ = ["find_chromium", "html_to_pdf", "NO_CHROMIUM"]
+__all__ = ["NO_CHROMIUM", "find_chromium", "html_to_pdf"]
 
 log = logging.getLogger(__name__)
 

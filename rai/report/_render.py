@@ -32,16 +32,16 @@ from rai.report._context import Limits, build_context
 from rai.report._mct import model_card_json
 
 __all__ = [
-    "render_reports",
-    "render_markdown_card",
-    "render_html_card",
-    "render_dashboard",
-    "html_environment",
-    "markdown_environment",
-    "embed_json",
-    "md_escape",
     "DASHBOARD_BUDGET",
     "OUTPUT_NAMES",
+    "embed_json",
+    "html_environment",
+    "markdown_environment",
+    "md_escape",
+    "render_dashboard",
+    "render_html_card",
+    "render_markdown_card",
+    "render_reports",
 ]
 
 log = logging.getLogger(__name__)
@@ -123,7 +123,7 @@ def _short_hash(h: Any) -> str:
 
 def _static(name: str) -> Markup:
     text = resources.files("report_templates").joinpath("static", name).read_text(encoding="utf-8")
-    if re.search(r"</(script|style)", text, re.I):
+    if re.search(r"</(script|style)", text, re.IGNORECASE):
         raise InternalError(f"report_templates/static/{name} contains a closing script/style tag.")
     return Markup(text)
 

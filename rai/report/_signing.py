@@ -26,14 +26,14 @@ from typing import Any
 from rai._exceptions import ConfigError
 
 __all__ = [
+    "ALGORITHM",
     "KEY_ENV",
     "KEY_ID_ENV",
-    "ALGORITHM",
-    "signature_path",
-    "signing_key",
     "sign_assessment",
-    "verify_signature",
+    "signature_path",
     "signature_status",
+    "signing_key",
+    "verify_signature",
 ]
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ def sign_assessment(path: str | Path, *, key: bytes, key_id: str | None = None, 
     if not path.is_file():
         raise ConfigError(f"assessment file {str(path)!r} does not exist.")
     data = path.read_bytes()
-    now = now or _dt.datetime.now(_dt.timezone.utc)
+    now = now or _dt.datetime.now(_dt.UTC)
     doc = {
         "algorithm": ALGORITHM,
         "signed_file": path.name,

@@ -13,7 +13,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-__all__ = ["ci_bars", "paired_bars", "heatmap", "line_chart", "PALETTE"]
+__all__ = ["PALETTE", "ci_bars", "heatmap", "line_chart", "paired_bars"]
 
 PALETTE = {
     "bar": "#3b6fb6",
@@ -71,8 +71,8 @@ def ci_bars(
     def x(v: float) -> float:
         return left + (min(max(v, a), b) - a) / (b - a) * plot
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
-             f'width="{width}" height="{height}" {_FONT}>']
+    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
+             f'width="{width}" height="{height}" {_FONT}>')]
     if title:
         parts.append(f'<text x="0" y="14" font-weight="600" fill="{PALETTE["text"]}">{escape(title)}</text>')
     for t in range(5):
@@ -117,8 +117,8 @@ def paired_bars(labels: Sequence[Any], reference: Sequence[float], current: Sequ
     peak = max(list(reference[:n]) + list(current[:n]) + [1e-9])
     slot = plot_w / n
     bw = max(slot * 0.38, 0.8)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
-             f'width="{width}" height="{height}" {_FONT}>']
+    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
+             f'width="{width}" height="{height}" {_FONT}>')]
     if title:
         parts.append(f'<text x="0" y="14" font-weight="600" fill="{PALETTE["text"]}">{escape(title)}</text>')
     for t in range(3):
@@ -157,8 +157,8 @@ def heatmap(x_labels: Sequence[Any], y_labels: Sequence[Any], values: Sequence[S
     height = top + ny * cell_h + 40
     vals = [v for row in values for v in row if v is not None]
     peak = max(vals + [1e-9])
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
-             f'width="{width}" height="{height}" {_FONT}>']
+    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
+             f'width="{width}" height="{height}" {_FONT}>')]
     if title:
         parts.append(f'<text x="0" y="14" font-weight="600" fill="{PALETTE["text"]}">{escape(title)}</text>')
     for j, row in enumerate(values):
@@ -199,8 +199,8 @@ def line_chart(x: Sequence[Any], y: Sequence[float | None], *, title: str = "", 
     def yy(v: float) -> float:
         return top + ph - (v - lo) / (hi - lo) * ph
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
-             f'width="{width}" height="{height}" {_FONT}>']
+    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
+             f'width="{width}" height="{height}" {_FONT}>')]
     if title:
         parts.append(f'<text x="0" y="13" font-weight="600" fill="{PALETTE["text"]}">{escape(_label(title, 40))}</text>')
     parts.append(f'<line x1="{left}" x2="{width - right}" y1="{_f(yy(0.0) if lo <= 0 <= hi else top + ph)}" '

@@ -19,32 +19,32 @@ from rai._provenance import Provenance
 from rai._spec import DatasetSpec
 from rai.results import (
     AnalyzerNote,
-    CohortFilter,
-    ErrorCohort,
-    ErrorHeatmap,
-    ErrorResult,
-    ExplanationResult,
-    FeatureImportance,
-    HeatmapAxis,
-    LocalAgreement,
-    LocalExplanation,
-    ShapeFunction,
-    SurrogateResult,
     CalibrationBin,
+    CohortFilter,
     ColumnDrift,
     ColumnQuality,
     ConfusionMatrix,
     Distribution,
     DriftResult,
+    ErrorCohort,
+    ErrorHeatmap,
+    ErrorResult,
+    ExplanationResult,
     FairnessMetric,
     FairnessResult,
+    FeatureImportance,
     GroupInfo,
     GroupPerformance,
+    HeatmapAxis,
     Interval,
+    LocalAgreement,
+    LocalExplanation,
     PerformanceResult,
     QualityIssue,
     QualityResult,
     Results,
+    ShapeFunction,
+    SurrogateResult,
 )
 
 HERE = Path(__file__).parent
@@ -113,7 +113,7 @@ def build_assessment(
     race = f"RAC1P{tag}"
     races = [f"1{tag}", "2", "6", "8", "9"][: max(2, min(n_groups, 5))] + [f"g{i}{tag}" for i in range(max(0, n_groups - 5))]
 
-    ci = lambda v, w=0.01: Interval(low=round(v - w, 4), high=round(v + w, 4))  # noqa: E731
+    ci = lambda v, w=0.01: Interval(low=round(v - w, 4), high=round(v + w, 4))
     overall = {"accuracy": 0.8123, "precision": 0.7904, "recall": 0.8367, "f1": 0.8129, "roc_auc": 0.8891,
                "log_loss": 0.4012, "brier": 0.1311, "calibration_error": 0.0213, "selection_rate": 0.4871}
     by_group = []

@@ -144,7 +144,7 @@ def test_report_shows_the_signature_status(assessed, tmp_path, capsys, monkeypat
 
 def test_pdf_without_chromium_says_how_to_get_one(assessed, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("RAI_CHROMIUM", str(tmp_path / "no-such-browser"))
-    code, out, err = run(["report", "--assessment", str(assessed / "assessment.json"), "--out", str(tmp_path / "r"), "--pdf"], capsys)
+    code, _out, err = run(["report", "--assessment", str(assessed / "assessment.json"), "--out", str(tmp_path / "r"), "--pdf"], capsys)
     assert code == 2
     assert "apt-get install chromium" in err and "RAI_CHROMIUM" in err
     assert (tmp_path / "r" / "model_card.html").exists()  # the rest was written
@@ -155,7 +155,7 @@ def test_pdf_with_chromium(assessed, tmp_path, capsys, monkeypatch):
     if not Path("/usr/bin/chromium").exists():
         pytest.skip("/usr/bin/chromium not found: run .ci/install-browser.sh to test the PDF")
     monkeypatch.setenv("RAI_CHROMIUM", "/usr/bin/chromium")
-    code, out, err = run(["report", "--assessment", str(assessed / "assessment.json"), "--out", str(tmp_path / "r"), "--pdf"], capsys)
+    code, _out, err = run(["report", "--assessment", str(assessed / "assessment.json"), "--out", str(tmp_path / "r"), "--pdf"], capsys)
     assert code == 0, err
     pdf = (tmp_path / "r" / "model_card.pdf").read_bytes()
     assert pdf.startswith(b"%PDF-") and len(pdf) > 20_000

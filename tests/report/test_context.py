@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rai.report import build_context
-from rai.report._context import _disparity_status, _heatmap, Limits
+from rai.report._context import Limits, _disparity_status, _heatmap
 from tests.report.conftest import build_assessment
 
 

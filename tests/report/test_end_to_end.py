@@ -31,7 +31,7 @@ def test_card_numbers_equal_independent_oracles(real, mct_schema):
     from fairlearn.metrics import demographic_parity_difference
     from sklearn.metrics import accuracy_score, roc_auc_score
 
-    data, a, path, out = real
+    data, _a, path, out = real
     paths = render_reports(path, out / "r")
     doc = json.loads(paths["model_card_json"].read_text(encoding="utf-8"))
     jsonschema.Draft7Validator(mct_schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER).validate(doc)

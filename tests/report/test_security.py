@@ -17,7 +17,7 @@ PAYLOADS = [
     "</script><script>window.__xss=3</script>",
     "\"'><svg onload=alert(4)>",
 ]
-DATA_RE = re.compile(r'<script type="application/json" id="rai-data">(.*?)</script>', re.S)
+DATA_RE = re.compile(r'<script type="application/json" id="rai-data">(.*?)</script>', re.DOTALL)
 
 
 @pytest.fixture(params=range(len(PAYLOADS)), ids=["script", "onerror", "close-script", "attr-break"])

@@ -8,7 +8,13 @@ import json
 import pytest
 
 from rai._exceptions import ConfigError
-from rai.report import sign_assessment, signature_path, signature_status, signing_key, verify_signature
+from rai.report import (
+    sign_assessment,
+    signature_path,
+    signature_status,
+    signing_key,
+    verify_signature,
+)
 from rai.report._signing import _mac
 
 
