@@ -160,3 +160,19 @@ def test_pdf_with_chromium(assessed, tmp_path, capsys, monkeypatch):
     pdf = (tmp_path / "r" / "model_card.pdf").read_bytes()
     assert pdf.startswith(b"%PDF-") and len(pdf) > 20_000
     assert pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") >= 3  # several pages: the whole card
+
+
+def test_verify_accepts_a_file_holding_an_in_memory_table(tmp_path, capsys, monkeypatch):
+    """The API hashes an in-memory table by content; a Parquet file of that table verifies against it."""
+    from rai import DatasetSpec, assess
+
+    monkeypatch.delenv("RAI_SIGNING_KEY", raising=False)
+    frame = make_binary(300, seed=5)
+    a = assess(frame, spec=DatasetSpec(target="y", prediction="pred", score="score"), analyzers=[])
+    a.save(tmp_path / "assessment.json")
+    frame.to_parquet(tmp_path / "data.parquet")
+    code, out, _ = run(["verify", "--assessment", str(tmp_path / "assessment.json"), "--data", str(tmp_path / "data.parquet")], capsys)
+    assert code == 0 and "table content matches" in out
+    frame.assign(x1=frame["x1"] + 1e-9).to_parquet(tmp_path / "changed.parquet")
+    code, out, _ = run(["verify", "--assessment", str(tmp_path / "assessment.json"), "--data", str(tmp_path / "changed.parquet")], capsys)
+    assert code == 1 and "BAD data" in out
