@@ -40,7 +40,8 @@ def current_frame() -> pd.DataFrame:
     )
 
 
-SPEC = DatasetSpec(target="label", id="id", categorical=("city",))
+# age and const are small integer columns, which evidently (and so rai) would read as categorical codes
+SPEC = DatasetSpec(target="label", id="id", categorical=("city",), numeric=("age", "const"))
 
 
 def quality(reference=None, current=None, spec=SPEC, **params) -> QualityResult:
