@@ -1,0 +1,140 @@
+"""Time the error-analysis and explanations analyzers on one full ACS year, and the same
+analyses in Microsoft's responsible-ai-toolbox (``responsibleai``) when it is installed.
+
+    python benchmarks/bench_explanations.py [--year 2018] [--toolbox-python /tmp/rai-venv/bin/python]
+
+The demo model (rai._demo.train_demo_model: one-hot + HistGradientBoostingClassifier) is
+trained on ACS 2015 and assessed on the chosen year (2018: 70,000 rows), with 2015 as the
+reference. Each analyzer is timed on its own (its ``fit`` + ``compute``), after the model's
+predictions are added, as ``rai assess`` does.
+
+The toolbox cannot live in the toolkit's environment (it pins older numpy / pandas / shap), so
+it is run in its own virtualenv given by ``--toolbox-python`` (create it with
+``python -m venv /tmp/rai-venv && /tmp/rai-venv/bin/pip install responsibleai raiwidgets``);
+that interpreter trains the same pipeline on the same data and times
+``RAIInsights(...)`` construction, ``explainer.add()`` + compute and ``error_analysis.add()`` +
+compute separately. Without it, only the toolkit's figures are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+TOOLBOX_SCRIPT = textwrap.dedent(
+    """
+    import json, sys, time, warnings
+    warnings.simplefilter("ignore")
+    import pandas as pd
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    folder, features = sys.argv[1], json.loads(sys.argv[2])
+    train = pd.read_parquet(folder + "/train.parquet")
+    test = pd.read_parquet(folder + "/test.parquet")
+    categorical = [c for c in features if c != "AGEP"]
+    for frame in (train, test):
+        frame[categorical] = frame[categorical].astype(str)
+    pre = ColumnTransformer([("c", OneHotEncoder(handle_unknown="ignore", sparse_output=False), categorical)],
+                            remainder="passthrough")
+    model = Pipeline([("pre", pre), ("clf", HistGradientBoostingClassifier(max_iter=150, random_state=0))])
+    model.fit(train[features], train["employed"])
+    from responsibleai import RAIInsights
+    out = {}
+    t = time.perf_counter()
+    insights = RAIInsights(model, train[features + ["employed"]], test[features + ["employed"]], "employed",
+                           "classification", categorical_features=categorical)
+    out["RAIInsights construction"] = time.perf_counter() - t
+    t = time.perf_counter()
+    insights.explainer.add()
+    insights.explainer.compute()
+    out["explainer (add + compute)"] = time.perf_counter() - t
+    t = time.perf_counter()
+    insights.error_analysis.add()
+    insights.error_analysis.compute()
+    out["error_analysis (add + compute)"] = time.perf_counter() - t
+    import responsibleai
+    out["responsibleai version"] = responsibleai.__version__
+    print(json.dumps(out))
+    """
+)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--year", type=int, default=2018)
+    parser.add_argument("--toolbox-python", default=None, help="python of a virtualenv with responsibleai")
+    args = parser.parse_args()
+
+    import dataclasses
+
+    import rai
+    from rai._assessment import _add_model_outputs
+    from rai._demo import train_demo_model
+    from rai.analyzers._errors import ErrorAnalyzer
+    from rai.analyzers._explanations import ExplanationAnalyzer
+    from rai.datasets import ACS_FEATURES, load_acs_employment
+
+    reference = load_acs_employment(2015).drop(columns=["prediction", "predicted_probability"])
+    current = load_acs_employment(args.year).drop(columns=["prediction", "predicted_probability"])
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"load average {os.getloadavg()[0]:.1f}; current {len(current):,} rows (ACS {args.year}), "
+          f"reference {len(reference):,} rows (ACS 2015)")
+
+    t = time.perf_counter()
+    model = train_demo_model(reference)
+    print(f"{'train demo model':>34s} {time.perf_counter() - t:7.2f} s")
+    adapter = rai.ModelAdapter.from_estimator(model)
+    spec = rai.DatasetSpec(target="employed", sensitive=("SEX", "RAC1P"), id="id", exclude=("year",))
+    t = time.perf_counter()
+    frame, spec = _add_model_outputs(current, spec, adapter)
+    ref = spec.replace(target="employed", prediction=None, score=None).validate(reference, name="reference")
+    data = spec.validate(frame)
+    data = dataclasses.replace(data, feature_types=dict(ref.feature_types), features=ref.features)
+    print(f"{'predictions + validation':>34s} {time.perf_counter() - t:7.2f} s")
+
+    t = time.perf_counter()
+    errors = ErrorAnalyzer().fit(ref).compute(data)
+    print(f"{'rai errors analyzer':>34s} {time.perf_counter() - t:7.2f} s   "
+          f"{len(errors.cohorts)} cohorts, {sum(c.significant for c in errors.cohorts)} significant; worst: "
+          f"{errors.cohorts[0].rule} (error rate {errors.cohorts[0].error_rate:.3f} vs {errors.error_rate:.3f})")
+    t = time.perf_counter()
+    expl = ExplanationAnalyzer(model=adapter).fit(ref).compute(data)
+    fidelity = f"{expl.surrogate.fidelity:.3f}" if expl.surrogate else "n/a"
+    print(f"{'rai explanations analyzer':>34s} {time.perf_counter() - t:7.2f} s   "
+          f"{expl.shap_method} SHAP on {expl.sample_size} rows; top: "
+          f"{', '.join(g.feature for g in expl.global_importance[:3])}; LIME/SHAP top-1 agreement "
+          f"{sum(a.top1_agree for a in expl.agreement)}/{len(expl.agreement)}; EBM fidelity "
+          f"{fidelity}")
+
+    if not args.toolbox_python:
+        print("responsible-ai-toolbox: not run (pass --toolbox-python PATH of a virtualenv with responsibleai)")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        reference.to_parquet(Path(tmp) / "train.parquet", index=False)
+        current.to_parquet(Path(tmp) / "test.parquet", index=False)
+        script = Path(tmp) / "toolbox.py"
+        script.write_text(TOOLBOX_SCRIPT, encoding="utf-8")
+        proc = subprocess.run([args.toolbox_python, str(script), tmp, json.dumps(list(ACS_FEATURES))],
+                              capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        print(f"responsible-ai-toolbox failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}", file=sys.stderr)
+        sys.exit(1)
+    figures = json.loads(proc.stdout.strip().splitlines()[-1])
+    version = figures.pop("responsibleai version")
+    for name, seconds in figures.items():
+        print(f"{'responsibleai ' + version + ' ' + name:>34s} {seconds:7.2f} s")
+
+
+if __name__ == "__main__":
+    main()
