@@ -97,7 +97,24 @@ def write_demo_inputs(out: Path, *, seed: int = 0, step: Callable[[str], None] |
           intended_use: Demonstration of responsible-AI assessment on public census data.
           out_of_scope_uses:
             - Any decision about a real person (hiring, credit, benefits).
+          model_architecture: >-
+            scikit-learn Pipeline: one-hot encoding of the 15 categorical census codes, age passed
+            through, HistGradientBoostingClassifier (150 trees, 31 leaves).
+          training_data: >-
+            ACS PUMS 2015, Massachusetts, 68,785 people (folktables-style employment task, as
+            shipped by NannyML 0.13.1); public U.S. Census Bureau data bundled with rai.
+          evaluation_data: >-
+            ACS PUMS 2018, Massachusetts, 70,131 people; labels joined by id from the late-arriving
+            targets file. 2015 is the reference for drift.
           limitations:
             - Trained on one state (Massachusetts) and one year (2015).
+            - Sensitive features (SEX, RAC1P) are model inputs; several race groups have fewer than
+              30 people and cannot be judged.
+          ethical_considerations:
+            - name: Employment predictions can encode historical discrimination by sex and race.
+              mitigation_strategy: Gate releases on equalized odds by sex; report race groups with
+                intervals and mark small ones as insufficient evidence.
+          caveats_and_recommendations:
+            - Re-assess on each new survey year; the monitor replays 2016 to 2018 against 2015.
         """), encoding="utf-8")
     return config
