@@ -247,7 +247,7 @@ class DeliveryPolicy:
 
 _TOP = {
     "name", "store", "schedule", "reference", "current", "profile", "rules", "webhooks",
-    "delivery", "network", "source",
+    "delivery", "network", "source", "engine",
 }
 
 
@@ -266,6 +266,7 @@ class MonitorConfig:
     delivery: DeliveryPolicy = DeliveryPolicy()
     network: NetworkPolicy = NetworkPolicy()
     source: str | None = None  # CloudEvents source; default /rai/monitors/<name>
+    engine: str = "pandas"  # where profiles are computed: "pandas" or "spark" (rai._spark)
 
     @property
     def event_source(self) -> str:
@@ -346,4 +347,11 @@ class MonitorConfig:
             delivery=DeliveryPolicy.from_mapping(raw.get("delivery"), f"{where}.delivery"),
             network=network,
             source=None if raw.get("source") is None else _str(raw.get("source"), f"{where}.source"),
+            engine=_engine(raw.get("engine", "pandas"), f"{where}.engine"),
         )
+
+
+def _engine(value: Any, where: str) -> str:
+    if value not in ("pandas", "spark"):
+        raise ConfigError(f"{where} must be 'pandas' or 'spark'; got {value!r}.")
+    return value

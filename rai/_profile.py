@@ -44,7 +44,7 @@ import dataclasses
 import json
 import logging
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -488,12 +488,15 @@ def profile_file(
     chunk_rows: int = 250_000,
     max_exact_values: int = 1000,
     relative_accuracy: float = 0.001,
+    on_chunk: Callable[[int], None] | None = None,
 ) -> Profile:
     """Profile a Parquet or CSV file of any size, ``chunk_rows`` rows at a time.
 
-    Memory is bounded by one chunk plus the profile. Without ``feature_types`` the types are
-    inferred from the first chunk (numeric dtypes are numeric, others categorical) and every
-    column is profiled.
+    Memory is bounded by one chunk plus the profile (``tests/test_bounded_memory.py`` checks
+    that the peak does not grow with the number of rows). Without ``feature_types`` the types
+    are inferred from the first chunk (numeric dtypes are numeric, others categorical) and every
+    column is profiled. ``on_chunk`` is called with the row count of each chunk profiled (the
+    CLI's progress display).
     """
     path = Path(path)
     if not path.exists():
@@ -502,6 +505,7 @@ def profile_file(
         raise ConfigError(f"The 'chunk_rows' parameter of profile_file must be an int >= 1. Got {chunk_rows!r} instead.")
     columns = list(feature_types) if feature_types else None
     profile: Profile | None = None
+    rows_before = 0
     for chunk in _chunks(path, chunk_rows, columns):
         if feature_types is None:
             from rai._spec import _infer_feature_type
@@ -510,6 +514,10 @@ def profile_file(
         part = Profile.from_frame(chunk, feature_types, roles=roles, max_exact_values=max_exact_values,
                                   relative_accuracy=relative_accuracy, like=profile)
         profile = part if profile is None else profile.merge(part)
+        del chunk, part  # the next chunk is read while these would still be alive
+        if on_chunk is not None:
+            on_chunk(profile.n_rows - rows_before)
+        rows_before = profile.n_rows
     if profile is None:
         raise DataContractError(f"cannot profile {str(path)!r}: the file has no rows.")
     profile.name = path.name

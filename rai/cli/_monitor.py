@@ -284,7 +284,8 @@ def serve_command(config_path, store, max_ticks) -> None:
 
 
 @monitor_group.command("profile")
-@click.option("--reference", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Reference table (CSV or Parquet).")
+@click.option("--reference", required=True,
+              help="Reference table (CSV or Parquet; with --engine spark also a folder, URI or table name).")
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Profile file to write (JSON).")
 @click.option("--target", help="Column of the true label.")
 @click.option("--prediction", help="Column of the model's predicted label.")
@@ -295,21 +296,40 @@ def serve_command(config_path, store, max_ticks) -> None:
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="rai.yaml (data: section).")
 @click.option("--chunk-rows", type=click.IntRange(min=1), default=250_000, show_default=True,
               help="Rows read at a time (memory stays bounded by one chunk).")
-def profile_command(reference, out_path, target, prediction, score, id_column, exclude, categorical, config_path, chunk_rows) -> None:
+@click.option("--engine", type=click.Choice(["pandas", "spark"]),
+              help="pandas (this process, streaming) or spark (Spark aggregations; --reference may then be a "
+                   "folder, a URI or a table name). Default: monitor.engine in rai.yaml, else pandas.")
+def profile_command(reference, out_path, target, prediction, score, id_column, exclude, categorical, config_path,
+                    chunk_rows, engine) -> None:
     """Write a mergeable reference profile; checks can then run without the reference rows.
 
     The column types and roles come from the data contract, checked on the first chunk; the
-    file is then streamed chunk by chunk.
+    file is then streamed chunk by chunk (or aggregated by Spark with --engine spark).
     """
     from rai._profile import profile_file
+    from rai.cli._progress import Progress
 
     from monitors._checks import profile_layout
 
-    config, _mcfg = _load(config_path)
+    config, mcfg = _load(config_path)
     spec = _spec_from(config, target=target, prediction=prediction, score=score, id=id_column,
                       exclude=_columns(exclude), categorical=_columns(categorical))
-    types, roles = profile_layout(reference, spec)
-    profile = profile_file(reference, types, roles=roles, chunk_rows=chunk_rows)
+    engine = engine or getattr(mcfg, "engine", "pandas")
+    with Progress() as progress:
+        if engine == "spark":
+            from rai._spark import profile_spark, read_spark, spark_layout
+
+            progress.step("starting Spark")
+            frame = read_spark(reference)
+            progress.step("checking the data contract")
+            types, roles = spark_layout(frame, spec)
+            profile = profile_spark(frame, types, roles=roles, on_step=progress.step)
+            profile.name = reference.rstrip("/").rsplit("/", 1)[-1]
+        else:
+            progress.step("checking the data contract")
+            types, roles = profile_layout(Path(reference), spec)
+            profile = profile_file(Path(reference), types, roles=roles, chunk_rows=chunk_rows,
+                                   on_chunk=progress.advance("profiling", unit="rows"))
     out_path.parent.mkdir(parents=True, exist_ok=True)
     profile.save(out_path)
     sketched = [c for c, p in profile.column_profiles.items() if not p.exact]
