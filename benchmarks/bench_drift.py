@@ -6,8 +6,12 @@ the ratio (best of three runs of ours, one of evidently's), the peak memory allo
 beyond the input tables (tracemalloc, numpy allocations included), and whether the
 per-column decisions agree (``correction="none"``).
 
-    python benchmarks/bench_drift.py                  # 100k and 1M rows
+    python benchmarks/bench_drift.py                  # 100k, 1M and 10M rows (evidently up to 1M)
     python benchmarks/bench_drift.py --rows 100000 --skip-evidently
+    python benchmarks/bench_drift.py --rows 10000000 --evidently-max-rows 10000000   # ~20 GB for evidently
+
+evidently needs about 2 GB and 110 s per million rows here, so by default it only runs up to
+``--evidently-max-rows`` (1M); above that ours is printed alone.
 """
 
 from __future__ import annotations
@@ -84,9 +88,15 @@ def run_evidently(ref: pd.DataFrame, cur: pd.DataFrame, numeric: list[str], cate
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, nargs="*", default=[100_000, 1_000_000])
+    parser.add_argument("--rows", type=int, nargs="*", default=[100_000, 1_000_000, 10_000_000])
     parser.add_argument("--skip-evidently", action="store_true")
+    parser.add_argument("--evidently-max-rows", type=int, default=1_000_000,
+                        help="Largest table evidently is run on (it needs ~2 GB per million rows).")
     args = parser.parse_args(argv)
+    import os
+    import platform
+
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
     print(f"{'rows':>10} {'rai s':>8} {'rai peak MB':>12} {'evidently s':>12} {'ratio':>7}  decisions")
     for n in args.rows:
         ref = make_table(n, 0, drift=False)
@@ -94,13 +104,18 @@ def main(argv: list[str] | None = None) -> int:
         ours, peak, our_decisions, result = run_ours(ref, cur)
         numeric = [c.column for c in result.columns if c.column_type == "numeric"]
         categorical = [c.column for c in result.columns if c.column_type == "categorical"]
-        if args.skip_evidently:
+        if args.skip_evidently or n > args.evidently_max_rows:
             print(f"{n:>10} {ours:>8.2f} {peak / 2**20:>12.0f} {'-':>12} {'-':>7}  drifted: {sorted(k for k, v in our_decisions.items() if v)}")
             continue
         theirs, their_decisions = run_evidently(ref, cur, numeric, categorical)
         same = "identical" if their_decisions == our_decisions else f"DIFFER {our_decisions} vs {their_decisions}"
         print(f"{n:>10} {ours:>8.2f} {peak / 2**20:>12.0f} {theirs:>12.2f} {theirs / ours:>6.1f}x  {same}")
         sys.stdout.flush()
+        del ref, cur
+    import resource
+
+    print(f"process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10:.0f} MB (inputs included), "
+          f"load average {os.getloadavg()[0]:.1f}")
     return 0
 
 
