@@ -10,7 +10,8 @@ predictions are added, as ``rai assess`` does.
 
 The toolbox cannot live in the toolkit's environment (it pins older numpy / pandas / shap), so
 it is run in its own virtualenv given by ``--toolbox-python`` (create it with
-``python -m venv /tmp/rai-venv && /tmp/rai-venv/bin/pip install responsibleai raiwidgets``);
+``python -m venv /tmp/rai-venv && /tmp/rai-venv/bin/pip install responsibleai raiwidgets "scipy<1.16"``:
+responsibleai 0.36 resolves statsmodels 0.13.5, which does not import with scipy 1.16);
 that interpreter trains the same pipeline on the same data and times
 ``RAIInsights(...)`` construction, ``explainer.add()`` + compute and ``error_analysis.add()`` +
 compute separately. Without it, only the toolkit's figures are printed.
@@ -48,7 +49,9 @@ TOOLBOX_SCRIPT = textwrap.dedent(
     pre = ColumnTransformer([("c", OneHotEncoder(handle_unknown="ignore", sparse_output=False), categorical)],
                             remainder="passthrough")
     model = Pipeline([("pre", pre), ("clf", HistGradientBoostingClassifier(max_iter=150, random_state=0))])
-    model.fit(train[features], train["employed"])
+    from threadpoolctl import threadpool_limits
+    with threadpool_limits(1):  # training is not timed; one thread avoids OpenMP contention on a busy machine
+        model.fit(train[features], train["employed"])
     from responsibleai import RAIInsights
     out = {}
     t = time.perf_counter()
@@ -91,9 +94,12 @@ def main() -> None:
           f"load average {os.getloadavg()[0]:.1f}; current {len(current):,} rows (ACS {args.year}), "
           f"reference {len(reference):,} rows (ACS 2015)")
 
+    from threadpoolctl import threadpool_limits
+
     t = time.perf_counter()
-    model = train_demo_model(reference)
-    print(f"{'train demo model':>34s} {time.perf_counter() - t:7.2f} s")
+    with threadpool_limits(1):  # HistGradientBoosting's OpenMP threads contend badly on a busy machine
+        model = train_demo_model(reference)
+    print(f"{'train demo model (1 thread)':>34s} {time.perf_counter() - t:7.2f} s")
     adapter = rai.ModelAdapter.from_estimator(model)
     spec = rai.DatasetSpec(target="employed", sensitive=("SEX", "RAC1P"), id="id", exclude=("year",))
     t = time.perf_counter()

@@ -31,9 +31,15 @@ import pandas as pd
 from rai._spec import ValidatedData
 from rai.analyzers._base import Analyzer, check_param
 from rai.explain._codec import display_labels
-from rai.results._errors import CohortFilter, ErrorCohort, ErrorHeatmap, ErrorResult, HeatmapAxis
+from rai.results._errors import (
+    CohortFilter,
+    ErrorCohort,
+    ErrorHeatmap,
+    ErrorResult,
+    HeatmapAxis,
+)
 
-__all__ = ["ErrorAnalyzer", "MIN_ROWS", "MIN_LEAF_FLOOR", "cohort_mask"]
+__all__ = ["MIN_LEAF_FLOOR", "MIN_ROWS", "ErrorAnalyzer", "cohort_mask"]
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +94,7 @@ class ErrorAnalyzer(Analyzer):
         self,
         *,
         max_depth: int = 4,
-        min_leaf_size: int | float = 0.01,
+        min_leaf_size: int | float = 0.01,  # noqa: PYI041 (an int is a row count, a float a share)
         regression_error_quantile: float = 0.9,
         heatmap_features: list[str] | None = None,
         heatmap_bins: int = 5,

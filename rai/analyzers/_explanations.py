@@ -37,7 +37,7 @@ from rai.results._explanations import (
     SurrogateResult,
 )
 
-__all__ = ["ExplanationAnalyzer", "MIN_ROWS"]
+__all__ = ["MIN_ROWS", "ExplanationAnalyzer"]
 
 log = logging.getLogger(__name__)
 

@@ -37,15 +37,15 @@ from rai.explain._shap import (
 )
 
 __all__ = [
+    "MIN_TREE_ROWS",
+    "TREE_UNITS_PER_SECOND",
     "Attributions",
     "LimeWeights",
-    "MIN_TREE_ROWS",
     "MappingError",
     "ModelOutput",
     "PermutationShap",
     "ShapeCurve",
     "SurrogateFit",
-    "TREE_UNITS_PER_SECOND",
     "TabularCodec",
     "TreeShap",
     "display_labels",

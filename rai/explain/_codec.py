@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["TabularCodec", "display_value", "display_labels"]
+__all__ = ["TabularCodec", "display_labels", "display_value"]
 
 
 def display_value(value: Any) -> str:
@@ -89,11 +89,9 @@ class TabularCodec:
             s = frame[column]
             if i in self.categories:
                 values = self.categories[i]
-                lookup = {v: k for k, v in enumerate(values)}
-                missing = len(values)
                 # values unseen when fitting are treated as missing: the explainers cannot sample them
-                codes = s.astype(object).map(lambda v: lookup.get(v, missing) if not _isna(v) else missing)
-                out[:, i] = codes.to_numpy(dtype=float)
+                codes = pd.Categorical(s.astype(object), categories=pd.Index(values, dtype=object)).codes
+                out[:, i] = np.where(codes < 0, len(values), codes).astype(float)
             else:
                 out[:, i] = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
         return out
@@ -112,7 +110,9 @@ class TabularCodec:
                 decoded = pd.Series(values[codes], dtype=object)
                 if isinstance(dtype, pd.CategoricalDtype):
                     data[column] = pd.Categorical(decoded, categories=dtype.categories, ordered=dtype.ordered)
-                elif pd.api.types.is_bool_dtype(dtype) or dtype == object:
+                elif pd.api.types.is_bool_dtype(dtype):
+                    data[column] = decoded if decoded.isna().any() else decoded.astype(bool)
+                elif dtype == object:
                     data[column] = decoded
                 else:
                     try:
@@ -125,13 +125,6 @@ class TabularCodec:
                     series = series.round().astype(dtype)
                 data[column] = series
         return pd.DataFrame(data, columns=list(self.columns))
-
-
-def _isna(value: Any) -> bool:
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
 
 
 def _is_number(series: pd.Series) -> bool:

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["source_columns", "MappingError"]
+__all__ = ["MappingError", "source_columns"]
 
 
 class MappingError(ValueError):
@@ -88,7 +88,7 @@ def _selected(cols: Any, names: list[str]) -> list[int]:
     if arr.dtype == bool:
         return [int(i) for i in np.flatnonzero(arr)]
     out = []
-    for c in list(cols):
+    for c in cols:
         if isinstance(c, (int, np.integer)) and not isinstance(c, bool):
             out.append(int(c))
         else:

@@ -32,7 +32,7 @@ from rai.explain._codec import TabularCodec
 from rai.explain._mapping import MappingError, source_columns
 from rai.explain._output import ModelOutput
 
-__all__ = ["Attributions", "TreeShap", "PermutationShap", "shap_explainer", "single_threaded", "tree_cost_per_row"]
+__all__ = ["Attributions", "PermutationShap", "TreeShap", "shap_explainer", "single_threaded", "tree_cost_per_row"]
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from typing import Literal
 
 from rai._serialize import Result
 
-__all__ = ["CohortFilter", "ErrorCohort", "HeatmapAxis", "ErrorHeatmap", "ErrorResult"]
+__all__ = ["CohortFilter", "ErrorCohort", "ErrorHeatmap", "ErrorResult", "HeatmapAxis"]
 
 
 @dataclasses.dataclass(frozen=True)

@@ -15,12 +15,12 @@ from typing import Literal
 from rai._serialize import Result
 
 __all__ = [
+    "ExplanationResult",
     "FeatureImportance",
-    "LocalExplanation",
     "LocalAgreement",
+    "LocalExplanation",
     "ShapeFunction",
     "SurrogateResult",
-    "ExplanationResult",
 ]
 
 
