@@ -41,11 +41,9 @@ TOOLBOX_SCRIPT = textwrap.dedent(
     from sklearn.preprocessing import OneHotEncoder
 
     folder, features = sys.argv[1], json.loads(sys.argv[2])
-    train = pd.read_parquet(folder + "/train.parquet")
-    test = pd.read_parquet(folder + "/test.parquet")
     categorical = [c for c in features if c != "AGEP"]
-    for frame in (train, test):
-        frame[categorical] = frame[categorical].astype(str)
+    train = pd.read_csv(folder + "/train.csv", dtype={c: str for c in categorical})
+    test = pd.read_csv(folder + "/test.csv", dtype={c: str for c in categorical})
     pre = ColumnTransformer([("c", OneHotEncoder(handle_unknown="ignore", sparse_output=False), categorical)],
                             remainder="passthrough")
     model = Pipeline([("pre", pre), ("clf", HistGradientBoostingClassifier(max_iter=150, random_state=0))])
@@ -127,8 +125,9 @@ def main() -> None:
         print("responsible-ai-toolbox: not run (pass --toolbox-python PATH of a virtualenv with responsibleai)")
         return
     with tempfile.TemporaryDirectory() as tmp:
-        reference.to_parquet(Path(tmp) / "train.parquet", index=False)
-        current.to_parquet(Path(tmp) / "test.parquet", index=False)
+        # CSV, not Parquet: the toolbox's venv need not have pyarrow
+        reference.to_csv(Path(tmp) / "train.csv", index=False)
+        current.to_csv(Path(tmp) / "test.csv", index=False)
         script = Path(tmp) / "toolbox.py"
         script.write_text(TOOLBOX_SCRIPT, encoding="utf-8")
         proc = subprocess.run([args.toolbox_python, str(script), tmp, json.dumps(list(ACS_FEATURES))],

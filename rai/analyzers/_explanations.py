@@ -171,8 +171,7 @@ class ExplanationAnalyzer(Analyzer):
 
     def _compute(self, data: ValidatedData) -> ExplanationResult:
         from rai.explain import (
-            MIN_TREE_ROWS,
-            TREE_UNITS_PER_SECOND,
+            ADDITIVITY_TOLERANCE,
             ModelOutput,
             TreeShap,
             display_value,
@@ -199,7 +198,6 @@ class ExplanationAnalyzer(Analyzer):
         k_of = dict(zip(pool.tolist(), pool_k.tolist()))
         explained_of = {r: pool_output[i] for i, r in enumerate(pool.tolist())}
 
-        rng = np.random.default_rng(self.seed)
         background, background_source = self._background(X)
         notes: list[str] = []
         explainer, fallback_notes = shap_explainer(
@@ -212,31 +210,24 @@ class ExplanationAnalyzer(Analyzer):
             seed=self.seed,
         )
         notes.extend(fallback_notes)
-        local_explainer = explainer
-        if isinstance(explainer, TreeShap):
-            size = min(self.sample_size, len(X))
-            per_row = explainer.cost_per_row()
-            affordable = int(self.tree_budget * TREE_UNITS_PER_SECOND // max(per_row, 1.0))
-            if affordable < size:
-                if affordable >= MIN_TREE_ROWS:
-                    notes.append(
-                        f"the trees are large ({per_row:.3g} Tree SHAP units per row): the global sample was cut "
-                        f"from {size} to {affordable} rows to stay within tree_budget={self.tree_budget:g}s."
-                    )
-                    size = affordable
-                else:
-                    notes.append(
-                        f"the trees are too large for exact Tree SHAP on {MIN_TREE_ROWS}+ rows within "
-                        f"tree_budget={self.tree_budget:g}s ({per_row:.3g} units per row): the global importance "
-                        f"uses the approximate (Saabas) attribution on {size} rows."
-                    )
-                    explainer = TreeShap(output, features, approximate=True)
-                    if per_row * max(self.n_local, len(self.rows or [])) > self.tree_budget * TREE_UNITS_PER_SECOND:
-                        local_explainer = explainer
-        else:
-            size = min(self.agnostic_sample_size, len(X))
-        sample = np.sort(rng.choice(len(X), size=size, replace=False))
-        attr = explainer.explain(X.iloc[sample])
+        try:
+            attr, size, local_explainer = self._global_attributions(explainer, X, output, features, notes)
+            if attr.method.startswith("tree") and not (
+                attr.additivity_max_error is not None and attr.additivity_max_error <= ADDITIVITY_TOLERANCE
+            ):
+                raise UnsupportedError(
+                    f"Tree SHAP's values do not add up to the model's output (largest gap {attr.additivity_max_error})"
+                )
+        except UnsupportedError as exc:
+            if not isinstance(explainer, TreeShap) or self.algorithm == "tree":
+                raise
+            notes.append(f"Tree SHAP not used ({exc}); fell back to the model-agnostic permutation explainer.")
+            log.warning("explanations: %s", notes[-1])
+            explainer, _ = shap_explainer(
+                output, background, categorical=categorical, algorithm="permutation",
+                background_size=self.background_size, n_permutations=self.n_permutations, seed=self.seed,
+            )
+            attr, size, local_explainer = self._global_attributions(explainer, X, output, features, notes)
         importance = np.abs(attr.values).mean(axis=(0, 2))
         total = float(importance.sum())
         order = sorted(range(len(features)), key=lambda j: (-importance[j], j))
@@ -317,6 +308,39 @@ class ExplanationAnalyzer(Analyzer):
         )
 
     # -- pieces -------------------------------------------------------------------------------------
+
+    def _global_attributions(
+        self, explainer: Any, X: pd.DataFrame, output: Any, features: tuple[str, ...], notes: list[str]
+    ) -> tuple[Any, int, Any]:
+        """SHAP on the global sample (cut to the tree budget), and the explainer for local rows."""
+        from rai.explain import MIN_TREE_ROWS, TREE_UNITS_PER_SECOND, TreeShap
+
+        rng = np.random.default_rng(self.seed)
+        local_explainer = explainer
+        if isinstance(explainer, TreeShap):
+            size = min(self.sample_size, len(X))
+            per_row = explainer.cost_per_row()
+            affordable = int(self.tree_budget * TREE_UNITS_PER_SECOND // max(per_row, 1.0))
+            if affordable < size:
+                if affordable >= MIN_TREE_ROWS:
+                    notes.append(
+                        f"the trees are large ({per_row:.3g} Tree SHAP units per row): the global sample was cut "
+                        f"from {size} to {affordable} rows to stay within tree_budget={self.tree_budget:g}s."
+                    )
+                    size = affordable
+                else:
+                    notes.append(
+                        f"the trees are too large for exact Tree SHAP on {MIN_TREE_ROWS}+ rows within "
+                        f"tree_budget={self.tree_budget:g}s ({per_row:.3g} units per row): the global importance "
+                        f"uses the approximate (Saabas) attribution on {size} rows."
+                    )
+                    explainer = TreeShap(output, features, approximate=True)
+                    if per_row * max(self.n_local, len(self.rows or [])) > self.tree_budget * TREE_UNITS_PER_SECOND:
+                        local_explainer = explainer
+        else:
+            size = min(self.agnostic_sample_size, len(X))
+        sample = np.sort(rng.choice(len(X), size=size, replace=False))
+        return explainer.explain(X.iloc[sample]), size, local_explainer
 
     def _background(self, X: pd.DataFrame) -> tuple[pd.DataFrame, str]:
         """Rows that stand for the training distribution: the reference when ``fit`` saw one."""

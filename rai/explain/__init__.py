@@ -26,6 +26,7 @@ from rai.explain._lime import LimeWeights, lime_weights
 from rai.explain._mapping import MappingError, source_columns
 from rai.explain._output import ModelOutput
 from rai.explain._shap import (
+    ADDITIVITY_TOLERANCE,
     MIN_TREE_ROWS,
     TREE_UNITS_PER_SECOND,
     Attributions,
@@ -37,6 +38,7 @@ from rai.explain._shap import (
 )
 
 __all__ = [
+    "ADDITIVITY_TOLERANCE",
     "MIN_TREE_ROWS",
     "TREE_UNITS_PER_SECOND",
     "Attributions",

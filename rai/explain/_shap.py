@@ -32,7 +32,10 @@ from rai.explain._codec import TabularCodec
 from rai.explain._mapping import MappingError, source_columns
 from rai.explain._output import ModelOutput
 
-__all__ = ["Attributions", "PermutationShap", "TreeShap", "shap_explainer", "single_threaded", "tree_cost_per_row"]
+__all__ = [
+    "ADDITIVITY_TOLERANCE",
+    "Attributions", "PermutationShap", "TreeShap", "shap_explainer", "single_threaded", "tree_cost_per_row",
+]
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +44,9 @@ log = logging.getLogger(__name__)
 TREE_UNITS_PER_SECOND = 4e9
 #: Fewest rows exact Tree SHAP is run on; below that the approximate (Saabas) attribution is used.
 MIN_TREE_ROWS = 50
+#: Largest gap between base value + attributions and the model's output that Tree SHAP may show
+#: before its values are distrusted and the permutation explainer is used instead.
+ADDITIVITY_TOLERANCE = 1e-5
 
 Algorithm = Literal["auto", "tree", "permutation"]
 
@@ -68,7 +74,14 @@ class TreeShap:
 
     method = "tree"
 
-    def __init__(self, output: ModelOutput, features: tuple[str, ...], *, approximate: bool = False) -> None:
+    def __init__(
+        self,
+        output: ModelOutput,
+        features: tuple[str, ...],
+        *,
+        approximate: bool = False,
+        probe: pd.DataFrame | None = None,
+    ) -> None:
         shap = _import("shap")
 
         model = output.adapter.model
@@ -95,6 +108,17 @@ class TreeShap:
                 raise UnsupportedError(f"cannot trace the pipeline's columns back to its inputs: {exc}") from exc
         else:
             self.sources = list(range(len(features)))
+        if probe is not None:  # fail now (and let the caller fall back) if the inputs cannot be prepared
+            try:
+                width = self._transform(probe.head(5)).shape[1]
+            except UnsupportedError:
+                raise
+            except Exception as exc:
+                raise UnsupportedError(f"the pipeline's preprocessing failed on the data: {exc}") from exc
+            if width != len(self.sources):
+                raise UnsupportedError(
+                    f"the preprocessing outputs {width} columns but {len(self.sources)} were traced to inputs."
+                )
         self.description = (
             f"shap.TreeExplainer(tree_path_dependent{', approximate' if approximate else ''}) on "
             f"{type(final).__name__}" + (f" after {type(pre).__name__}" if pre is not None else "")
@@ -272,7 +296,7 @@ def shap_explainer(
     features = tuple(str(c) for c in background.columns)
     if algorithm in ("auto", "tree"):
         try:
-            return TreeShap(output, features), notes
+            return TreeShap(output, features, probe=background), notes
         except UnsupportedError as exc:
             if algorithm == "tree":
                 raise

@@ -203,6 +203,23 @@ def test_unsupported_model_falls_back_to_the_permutation_explainer(frame):
     assert {g.feature for g in res.global_importance[:2]} == {"age", "edu"}
 
 
+def test_tree_shap_that_does_not_add_up_is_not_reported(frame):
+    # shap's TreeExplainer reads HistGradientBoosting's native categorical splits wrongly: the
+    # additivity check catches it and the permutation explainer answers instead
+    X = frame[FEATURES].copy()
+    X["edu"] = X.edu.map({"none": 0, "school": 1, "college": 2, "phd": 3})
+    X["colour"] = X.colour.map({"red": 0, "green": 1, "blue": 2})
+    model = HistGradientBoostingClassifier(max_iter=30, categorical_features=[1, 2], random_state=0).fit(X, frame.y)
+    data = DatasetSpec(target="y", prediction="pred", categorical=("edu", "colour")).validate(
+        frame.assign(edu=X.edu, colour=X.colour, pred=model.predict(X)))
+    res = ExplanationAnalyzer(model=model, agnostic_sample_size=40, background_size=30, surrogate=False,
+                              lime_samples=500, n_local=2).compute(data)
+    assert res.shap_method == "permutation" and "do not add up" in res.notes[0]
+    assert res.additivity_max_error < 1e-8
+    with pytest.raises(UnsupportedError, match="do not add up"):
+        ExplanationAnalyzer(model=model, algorithm="tree", surrogate=False).compute(data)
+
+
 def test_regression_model():
     frame = signal_frame(1500, seed=2, regression=True)
     reg = fitted(HistGradientBoostingRegressor(max_iter=60, random_state=0), frame)
