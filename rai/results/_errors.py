@@ -114,5 +114,6 @@ class ErrorResult(Result):
     alternative: str
     alpha: float
     split_alpha: float
+    confirm_alpha: float
     correction: str
     seed: int

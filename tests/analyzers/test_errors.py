@@ -126,6 +126,26 @@ def test_p_values_equal_scipy_binomtest_and_statsmodels_bh(result):
     assert result.n_fit + result.n_test == result.n_rows
 
 
+def test_noise_columns_stay_out_of_the_worst_rule():
+    spurious = 0
+    for seed in range(8):
+        frame = planted(4000, seed=seed, planted_rate=0.35, base_rate=0.1)
+        rng = np.random.default_rng(seed + 100)
+        for k in range(4):
+            frame[f"z{k}"] = rng.normal(size=len(frame))
+        frame["city"] = [f"k{i}" for i in rng.integers(0, 30, len(frame))]
+        worst = ErrorAnalyzer(seed=seed).compute(SPEC.validate(frame)).cohorts[0]
+        columns = {f.column for f in worst.filters}
+        assert columns >= {"region", "income"}, worst.rule
+        spurious += bool(columns - {"region", "income"})
+    assert spurious <= 1
+    # without pruning the grown tree keeps cutting along noise
+    frame = planted(4000, seed=1, planted_rate=0.35, base_rate=0.1)
+    unpruned = ErrorAnalyzer(split_alpha=1.0, confirm_alpha=1.0).compute(SPEC.validate(frame))
+    pruned = ErrorAnalyzer().compute(SPEC.validate(frame))
+    assert len(unpruned.cohorts) > len(pruned.cohorts)
+
+
 def test_no_planted_cohort_finds_nothing_significant():
     frame = planted(4000, seed=5, planted_rate=0.08, base_rate=0.08)
     result = ErrorAnalyzer(seed=0).compute(SPEC.validate(frame))
