@@ -353,7 +353,11 @@ class _Column:
     def build(cls, series: pd.Series, name: str, kind: str, errors: np.ndarray, fit_mask: np.ndarray) -> _Column:
         if kind == "numeric":
             values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
-            return cls(name, "numeric", values, [], bool(np.isnan(values).any()))
+            # the tree works in float32: clip +-inf and huge values well inside its range (sums must
+            # not overflow either); values beyond +-1e30 tie, which keeps every rule's meaning
+            big = 1e30
+            encoded = np.where(np.isnan(values), np.nan, np.clip(values, -big, big))
+            return cls(name, "numeric", encoded, [], bool(np.isnan(values).any()))
         labels = _labels(series)
         # code categories by their error rate on the fitting rows (unseen there: the overall rate)
         fit = pd.DataFrame({"c": labels[fit_mask], "e": errors[fit_mask]})
@@ -595,7 +599,7 @@ def _default_heat_features(importances: np.ndarray, features: list[str]) -> list
 def _axis(series: pd.Series, name: str, kind: str, bins: int, max_categories: int) -> tuple[HeatmapAxis, np.ndarray]:
     if kind == "numeric":
         x = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
-        finite = x[~np.isnan(x)]
+        finite = x[np.isfinite(x)]  # +-inf fall into the outer bins
         edges = np.unique(np.quantile(finite, np.linspace(0, 1, bins + 1))) if finite.size else np.array([])
         if len(edges) >= 2:
             # bins (e0, e1], ..., the first closed on the left: numpy's searchsorted gives it directly

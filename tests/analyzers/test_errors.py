@@ -211,6 +211,17 @@ def test_missing_values_are_their_own_category_and_tracked_in_numeric_rules():
         assert member(frame, c.filters).sum() == c.size, c.rule
 
 
+def test_infinite_values_do_not_break_the_tree():
+    frame = planted(2000, seed=6)
+    frame.loc[frame.index[::50], "noise"] = np.inf
+    frame.loc[frame.index[1::50], "noise"] = -np.inf
+    result = ErrorAnalyzer(heatmap_features=["noise"]).compute(SPEC.validate(frame))
+    assert result.status == "ok" and sum(c.size for c in result.cohorts) == len(frame)
+    for c in result.cohorts:
+        assert member(frame, c.filters).sum() == c.size, c.rule
+    assert sum(row[0] for row in result.heatmap.count) == len(frame)
+
+
 def test_too_few_rows_is_an_explicit_insufficient_result():
     frame = planted(MIN_ROWS - 1)
     result = ErrorAnalyzer().compute(SPEC.validate(frame))
