@@ -301,6 +301,7 @@ class ExplanationAnalyzer(Analyzer):
             background_size=attr.background_size,
             background_source=background_source,
             lime_samples=int(self.lime_samples),
+            lime_training_rows=len(background),
             top_k=int(top_k),
             seed=int(self.seed),
             additivity_max_error=attr.additivity_max_error,

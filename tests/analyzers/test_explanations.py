@@ -99,6 +99,7 @@ def test_shap_ranks_the_signal_features_first(result):
     assert result.shap_method == "tree" and "TreeExplainer" in result.explainer and result.notes == []
     assert sum(g.share for g in result.global_importance) == pytest.approx(1.0)
     assert result.sample_size == 500 and result.background_size is None and result.seed == 0
+    assert result.lime_training_rows == 1000 and result.background_source == "data"
 
 
 def test_shap_adds_up_to_the_model_output_and_matches_shap_itself(frame, hgb, result):
