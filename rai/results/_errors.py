@@ -114,6 +114,6 @@ class ErrorResult(Result):
     alternative: str
     alpha: float
     split_alpha: float
-    confirm_alpha: float
     correction: str
     seed: int
+    confirm_alpha: float = 1.0

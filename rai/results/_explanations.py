@@ -113,8 +113,9 @@ class ExplanationResult(Result):
     ``sample_size`` rows (of ``n_rows``) were explained for the global importance;
     ``background_size`` rows formed the model-agnostic explainer's background (``None`` for
     path-dependent Tree SHAP, which needs none); LIME drew ``lime_samples`` perturbations per row
-    from the distribution of ``lime_training_rows`` rows of ``background_source``. ``additivity_max_error`` is the largest gap
-    between base value plus contributions and the model's output on the explained rows.
+    from the distribution of ``lime_training_rows`` rows of ``background_source``.
+    ``additivity_max_error`` is the largest gap between base value plus contributions and the
+    model's output on the explained rows.
     ``notes`` say what fell back or was left out, and why.
     """
 
@@ -134,8 +135,8 @@ class ExplanationResult(Result):
     background_size: int | None
     background_source: str
     lime_samples: int
-    lime_training_rows: int
     top_k: int
     seed: int
     additivity_max_error: float | None
     notes: list[str]
+    lime_training_rows: int | None = None
