@@ -48,7 +48,16 @@ import numpy as np
 import pandas as pd
 
 from rai._exceptions import ConfigError, DataContractError
-from rai._profile import ROLES, ColumnProfile, Profile, _check_settings, _empty_sketch, _moments, _new_grid, _to_sketch
+from rai._profile import (
+    ROLES,
+    ColumnProfile,
+    Profile,
+    _check_settings,
+    _empty_sketch,
+    _moments,
+    _new_grid,
+    _to_sketch,
+)
 from rai.analyzers._stattests import label_values
 
 __all__ = ["ENGINES", "get_spark", "profile_spark", "read_spark", "spark_layout"]
@@ -84,10 +93,13 @@ def get_spark() -> Any:
     builder = SparkSession.builder.appName("rai")
     if "SPARK_MASTER" in os.environ:
         builder = builder.master(os.environ["SPARK_MASTER"])
+    from pyspark.errors import PySparkException
+
     try:
         return builder.getOrCreate()
-    except Exception as exc:  # no Java, bad master URL: say so without a JVM traceback
-        raise ConfigError(f"cannot start Spark: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}. "
+    except PySparkException as exc:  # no Java, bad master URL: say so without a JVM traceback
+        reason = str(exc).splitlines()[0].rstrip(".") if str(exc) else ""
+        raise ConfigError(f"cannot start Spark: {type(exc).__name__}: {reason}. "
                           "The Spark engine needs a Java 17 runtime (JAVA_HOME) or a cluster.") from None
 
 
@@ -101,6 +113,8 @@ def read_spark(source: Any, spark: Any = None) -> Any:
     if hasattr(source, "sparkSession") and hasattr(source, "schema"):
         return source
     spark = spark or get_spark()
+    from pyspark.errors import PySparkException
+
     text = str(source)
     lower = text.lower().rstrip("/")
     try:
@@ -113,7 +127,7 @@ def read_spark(source: Any, spark: Any = None) -> Any:
         if lower.endswith((".parquet", ".pq")) or "/" in text or os.sep in text:
             return spark.read.parquet(text)
         return spark.table(text)
-    except Exception as exc:  # AnalysisException: path or table not found
+    except PySparkException as exc:  # AnalysisException: path or table not found
         raise DataContractError(f"Spark cannot read {text!r} as a table or a file: {str(exc).splitlines()[0]}") from None
 
 
