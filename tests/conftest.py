@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
-import numpy as np
-import pandas as pd
-import pytest
+# pytest -n 2 runs two workers on two cores: one thread each, or OpenMP / BLAS threads
+# oversubscribe the machine and spin (a demo model took 200 s instead of 4 s)
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
 
 #: ../shared beside the project: optional extra data for tests, skipped when absent
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
