@@ -131,6 +131,18 @@ def read_spark(source: Any, spark: Any = None) -> Any:
         raise DataContractError(f"Spark cannot read {text!r} as a table or a file: {str(exc).splitlines()[0]}") from None
 
 
+def _to_pandas(df: Any) -> pd.DataFrame:
+    """``df.toPandas()`` through Arrow (much faster than collecting rows); the session's setting is restored."""
+    conf = df.sparkSession.conf
+    key = "spark.sql.execution.arrow.pyspark.enabled"
+    before = conf.get(key, "false")
+    conf.set(key, "true")
+    try:
+        return df.toPandas()
+    finally:
+        conf.set(key, before)
+
+
 def spark_layout(df: Any, spec: Any, *, head_rows: int = 50_000) -> tuple[dict[str, str], dict[str, str]]:
     """Column types and roles for profiling ``df``: the data contract checked on its first rows.
 
@@ -262,26 +274,25 @@ def profile_spark(
     view = f"rai_profile_{uuid.uuid4().hex}"
     counted.createOrReplaceTempView(view)
     spark_session = counted.sparkSession
-    groups: dict[int, list[Any]] = {i: [] for i in range(len(columns))}
+    groups: dict[int, tuple[pd.Series, np.ndarray, np.ndarray | None]] = {}
     try:
         for start in range(0, len(columns), _GROUPING_BATCH):  # GROUPING_ID is a 64-bit mask
             batch = list(range(start, min(start + _GROUPING_BATCH, len(columns))))
             keys = [value_cols[i] for i in batch]
             sum_sql = "".join(f", SUM({alias[columns[i]]}_x) AS {alias[columns[i]]}_s" for i in batch if columns[i] in sketched)
-            rows = spark_session.sql(
+            result = _to_pandas(spark_session.sql(
                 f"SELECT {', '.join(keys)}, GROUPING_ID() AS gid, COUNT(1) AS cnt{sum_sql} "
                 f"FROM {view} GROUP BY GROUPING SETS ({', '.join(f'({k})' for k in keys)})"
-            ).collect()
-            k = len(batch)
-            for row in rows:
-                # GROUPING_ID sets bit (k - 1 - j) for every column j not grouped: exactly one is grouped
-                j = k - 1 - (((~int(row["gid"])) & ((1 << k) - 1)).bit_length() - 1)
-                i = batch[j]
-                value = row[value_cols[i]]
-                if value is None:  # the missing entries, counted in job 1
-                    continue
-                total = row[f"{alias[columns[i]]}_s"] if columns[i] in sketched else None
-                groups[i].append((value, int(row["cnt"]), total))
+            ))
+            gid = result["gid"].to_numpy().astype(np.int64)
+            full = (1 << len(batch)) - 1
+            for j, i in enumerate(batch):
+                # GROUPING_ID sets the bit of every column not grouped: column j alone is grouped here
+                part = result.loc[gid == full ^ (1 << (len(batch) - 1 - j))]
+                values = part[value_cols[i]]
+                keep = values.notna().to_numpy()  # the null group: missing entries, counted in job 1
+                total = part[f"{alias[columns[i]]}_s"].to_numpy(dtype=np.float64)[keep] if columns[i] in sketched else None
+                groups[i] = (values[keep], part["cnt"].to_numpy().astype(np.int64)[keep], total)
     finally:
         spark_session.catalog.dropTempView(view)
 
@@ -292,10 +303,9 @@ def profile_spark(
         a = alias[c]
         role = roles.get(c, "feature")
         n_missing = int(first[f"{a}_missing"])
-        items = groups[i]
+        found, counts, totals = groups[i]
         if feature_types[c] == "categorical":
-            labels = label_values([v for v, _, _ in items])
-            counts = np.asarray([n for _, n, _ in items], dtype=np.int64)
+            labels = label_values(found.tolist())
             if len(set(labels)) != labels.size:  # 1 and "1": one label, as summarize_categorical
                 merged = pd.Series(counts).groupby(labels).sum()
                 labels, counts = merged.index.to_numpy(dtype=object), merged.to_numpy().astype(np.int64)
@@ -307,20 +317,17 @@ def profile_spark(
                             minimum=float(first[f"{a}_min"]) if n else None,
                             maximum=float(first[f"{a}_max"]) if n else None, grid=grids[c])
         if c in sketched:
-            keys = np.asarray([v for v, _, _ in items], dtype=np.int64)
+            keys = found.to_numpy().astype(np.int64)
             order = np.argsort(keys)
             sketch = _empty_sketch(grids[c])
-            sketch.keys = keys[order]
-            sketch.counts = np.asarray([m for _, m, _ in items], dtype=np.int64)[order]
-            sketch.sums = np.asarray([s for _, _, s in items], dtype=np.float64)[order]
+            sketch.keys, sketch.counts, sketch.sums = keys[order], counts[order], totals[order]
             col.sketch = sketch
             col.mean = float(first[f"{a}_mean"])
             col.m2 = float(first[f"{a}_var"]) * n
         else:
-            values = np.asarray([v for v, _, _ in items], dtype=np.float64)
+            values = found.to_numpy(dtype=np.float64)
             order = np.argsort(values)
-            col.values = values[order]
-            col.counts = np.asarray([m for _, m, _ in items], dtype=np.int64)[order]
+            col.values, col.counts = values[order], counts[order]
             col.n, col.mean, col.m2 = _moments(col.values, col.counts)
             if col.grid is None and col.n:  # as the pandas engine: the grid of the (first) chunk
                 col.grid = _new_grid(col.values, col.counts, relative_accuracy)
