@@ -80,20 +80,27 @@ class _Sketch:
     def bucket(self, x: np.ndarray) -> np.ndarray:
         d = x - self.center
         a = np.abs(d)
-        keys = np.zeros(x.size, dtype=np.int64)
-        big = a > self.min_width
-        keys[big] = np.ceil(np.log(a[big] / self.min_width) / self.log_gamma).astype(np.int64)
-        keys[big] = np.maximum(keys[big], 1) * np.sign(d[big]).astype(np.int64)
-        return keys
+        with np.errstate(divide="ignore"):  # log(0) in the zero bucket, discarded below
+            mag = np.ceil(np.log(a / self.min_width) / self.log_gamma)
+        mag = np.where(a > self.min_width, np.maximum(mag, 1.0), 0.0)
+        return (mag * np.sign(d)).astype(np.int64)
 
     def add(self, x: np.ndarray, weights: np.ndarray | None = None) -> _Sketch:
+        if x.size == 0:
+            return self
         keys = self.bucket(x)
-        w = np.ones(x.size, dtype=np.int64) if weights is None else weights.astype(np.int64)
-        all_keys = np.concatenate([self.keys, keys])
-        uniq, inv = np.unique(all_keys, return_inverse=True)
-        counts = np.bincount(inv, weights=np.concatenate([self.counts, w]).astype(np.float64), minlength=uniq.size)
-        sums = np.bincount(inv, weights=np.concatenate([self.sums, x * w]), minlength=uniq.size)
-        return dataclasses.replace(self, keys=uniq, counts=np.rint(counts).astype(np.int64), sums=sums)
+        # keys span a few thousand integers (log buckets): count them with bincount, not a sort
+        lo, hi = int(keys.min()), int(keys.max())
+        if self.keys.size:
+            lo, hi = min(lo, int(self.keys.min())), max(hi, int(self.keys.max()))
+        offset = keys - lo
+        counts = np.bincount(offset, weights=None if weights is None else weights.astype(np.float64), minlength=hi - lo + 1)
+        sums = np.bincount(offset, weights=x if weights is None else x * weights, minlength=hi - lo + 1)
+        if self.keys.size:
+            counts[self.keys - lo] += self.counts
+            sums[self.keys - lo] += self.sums
+        nz = np.flatnonzero(counts)
+        return dataclasses.replace(self, keys=nz.astype(np.int64) + lo, counts=np.rint(counts[nz]).astype(np.int64), sums=sums[nz])
 
     def representatives(self) -> tuple[np.ndarray, np.ndarray]:
         means = self.sums / self.counts
@@ -197,12 +204,16 @@ class Profile:
         max_exact_values: int = 1000,
         relative_accuracy: float = 0.001,
         like: Profile | None = None,
+        _sketched: frozenset[str] = frozenset(),
     ) -> Profile:
         """Profile the columns named in ``feature_types`` (``"numeric"`` / ``"categorical"``).
 
         ``roles`` marks output columns (``"prediction"``, ``"score"``, ``"target"``); others are
         features. ``like`` reuses another profile's settings and sketch grids (pass the first
-        chunk's profile when profiling the others, so all chunks share grids).
+        chunk's profile when profiling the others, so all chunks share grids). ``_sketched``
+        (used by :func:`profile_file`) names numeric columns to sketch straight away, skipping the
+        exact summary: those the chunks merged so far have already sketched, so the merge would
+        sketch this chunk anyway (same result, no sort).
         """
         if like is not None:
             max_exact_values, relative_accuracy = like.max_exact_values, like.relative_accuracy
@@ -222,7 +233,10 @@ class Profile:
             grid = None
             if like is not None and column in like.column_profiles:
                 grid = like.column_profiles[column].grid
-            columns[column] = _profile_column(frame[column], kind, role, max_exact_values, relative_accuracy, grid)
+            if kind == "numeric" and column in _sketched:
+                columns[column] = _sketch_column(frame[column], role, grid, relative_accuracy)
+            else:
+                columns[column] = _profile_column(frame[column], kind, role, max_exact_values, relative_accuracy, grid)
         return cls(columns, len(frame), max_exact_values=max_exact_values, relative_accuracy=relative_accuracy)
 
     @classmethod
@@ -397,6 +411,27 @@ def _profile_column(series: pd.Series, kind: str, role: str, max_exact: int, alp
     return col
 
 
+def _sketch_column(series: pd.Series, role: str, grid: tuple[float, float, float] | None, alpha: float) -> ColumnProfile:
+    """A numeric column straight into a sketch (no sort): moments, extremes and bucket counts."""
+    from rai.analyzers._stattests import _as_numeric_array
+
+    x = _as_numeric_array(series).astype(np.float64, copy=False)
+    mask = np.isfinite(x)
+    finite = x if mask.all() else x[mask]
+    n = int(finite.size)
+    n_missing = int(x.size - n)
+    if n == 0:
+        return ColumnProfile("numeric", role, n_missing, np.zeros(0), np.zeros(0, np.int64), grid=grid)
+    mean = float(finite.mean())
+    m2 = float(np.dot(finite - mean, finite - mean))
+    if grid is None:
+        grid = _new_grid(finite, None, alpha)
+    col = ColumnProfile("numeric", role, n_missing, None, None, n=n, mean=mean, m2=m2,
+                        minimum=float(finite.min()), maximum=float(finite.max()), grid=grid)
+    col.sketch = _empty_sketch(grid).add(finite)
+    return col
+
+
 def _to_sketch(col: ColumnProfile, alpha: float) -> None:
     if col.grid is None:
         col.grid = _new_grid(col.values, col.counts, alpha)
@@ -517,8 +552,10 @@ def profile_file(
             from rai._spec import _infer_feature_type
 
             feature_types = {str(c): _infer_feature_type(chunk[c]) for c in chunk.columns}
+        sketched = frozenset() if profile is None else frozenset(
+            c for c, p in profile.column_profiles.items() if p.sketch is not None)
         part = Profile.from_frame(chunk, feature_types, roles=roles, max_exact_values=max_exact_values,
-                                  relative_accuracy=relative_accuracy, like=profile)
+                                  relative_accuracy=relative_accuracy, like=profile, _sketched=sketched)
         profile = part if profile is None else profile.merge(part)
         del chunk, part  # the next chunk is read while these would still be alive
         if on_chunk is not None:
