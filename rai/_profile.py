@@ -529,6 +529,7 @@ def profile_file(
     max_exact_values: int = 1000,
     relative_accuracy: float = 0.001,
     on_chunk: Callable[[int], None] | None = None,
+    like: Profile | None = None,
 ) -> Profile:
     """Profile a Parquet or CSV file of any size, ``chunk_rows`` rows at a time.
 
@@ -537,7 +538,8 @@ def profile_file(
     that the peak does not grow with the number of rows). Without ``feature_types`` the types
     are inferred from the first chunk (numeric dtypes are numeric, others categorical) and every
     column is profiled. ``on_chunk`` is called with the row count of each chunk profiled (the
-    CLI's progress display).
+    CLI's progress display). ``like`` (a reference profile) puts sketched columns on the
+    reference's grids, so a batch compared with that reference is bucketed the same way.
     """
     path = Path(path)
     if not path.exists():
@@ -555,7 +557,7 @@ def profile_file(
         sketched = frozenset() if profile is None else frozenset(
             c for c, p in profile.column_profiles.items() if p.sketch is not None)
         part = Profile.from_frame(chunk, feature_types, roles=roles, max_exact_values=max_exact_values,
-                                  relative_accuracy=relative_accuracy, like=profile, _sketched=sketched)
+                                  relative_accuracy=relative_accuracy, like=profile or like, _sketched=sketched)
         profile = part if profile is None else profile.merge(part)
         del chunk, part  # the next chunk is read while these would still be alive
         if on_chunk is not None:

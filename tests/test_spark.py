@@ -199,3 +199,25 @@ def test_cli_monitor_profile_engine_spark_writes_the_same_profile(spark, files, 
         assert res.exit_code == 0, res.output
         outs[engine] = Profile.load(out)
     _assert_same_profile(outs["pandas"], outs["spark"])
+
+
+def test_cli_spark_job_compares_a_batch_with_a_stored_reference_profile(spark, files, tmp_path):
+    """The check as a Spark job: profile the batch on Spark on the reference's grid, print the drift."""
+    from rai.cli import cli
+
+    flags = ["--target", "employed", "--prediction", "prediction", "--score", "predicted_probability", "--id", "id",
+             "--exclude", "year"]
+    runner = CliRunner()
+    ref = tmp_path / "ref.json"
+    assert runner.invoke(cli, ["monitor", "profile", "--reference", str(files["reference"]), "--out", str(ref), *flags]).exit_code == 0
+    res = runner.invoke(cli, ["monitor", "profile", "--engine", "spark", "--reference", str(files["current"]),
+                              "--out", str(tmp_path / "cur.json"), "--compare", str(ref), "--drift-json",
+                              str(tmp_path / "drift.json"), "--fail-on-drift", *flags])
+    raw_ref, raw_cur = SPEC.validate_pair(pd.read_parquet(files["reference"]), pd.read_parquet(files["current"]))
+    expected = DriftAnalyzer().fit(raw_ref).compute(raw_cur)
+    drift = json.loads((tmp_path / "drift.json").read_text())
+    assert {c["column"]: c["drifted"] for c in drift["columns"]} == {c.column: c.drifted for c in expected.columns}
+    assert drift["dataset_drift"] == expected.dataset_drift
+    failed = expected.dataset_drift or any(c.drifted for c in expected.prediction)
+    assert res.exit_code == (1 if failed else 0), res.output
+    assert "drift against ref.json" in res.output

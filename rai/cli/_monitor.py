@@ -299,8 +299,13 @@ def serve_command(config_path, store, max_ticks) -> None:
 @click.option("--engine", type=click.Choice(["pandas", "spark"]),
               help="pandas (this process, streaming) or spark (Spark aggregations; --reference may then be a "
                    "folder, a URI or a table name). Default: monitor.engine in rai.yaml, else pandas.")
+@click.option("--compare", "compare_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A reference profile: bucket this table on its grid and print the drift against it "
+                   "(a drift check that never holds the rows, e.g. as a Spark job).")
+@click.option("--drift-json", type=click.Path(dir_okay=False, path_type=Path), help="With --compare: write the drift result here.")
+@click.option("--fail-on-drift", is_flag=True, help="With --compare: exit 1 when dataset or prediction drift is found.")
 def profile_command(reference, out_path, target, prediction, score, id_column, exclude, categorical, config_path,
-                    chunk_rows, engine) -> None:
+                    chunk_rows, engine, compare_path, drift_json, fail_on_drift) -> None:
     """Write a mergeable reference profile; checks can then run without the reference rows.
 
     The column types and roles come from the data contract, checked on the first chunk; the
@@ -315,6 +320,11 @@ def profile_command(reference, out_path, target, prediction, score, id_column, e
     spec = _spec_from(config, target=target, prediction=prediction, score=score, id=id_column,
                       exclude=_columns(exclude), categorical=_columns(categorical))
     engine = engine or getattr(mcfg, "engine", "pandas")
+    like = None
+    if compare_path is not None:
+        from rai._profile import Profile
+
+        like = Profile.load(compare_path)
     with Progress() as progress:
         if engine == "spark":
             from rai._spark import profile_spark, read_spark, spark_layout
@@ -323,18 +333,33 @@ def profile_command(reference, out_path, target, prediction, score, id_column, e
             frame = read_spark(reference)
             progress.step("checking the data contract")
             types, roles = spark_layout(frame, spec)
-            profile = profile_spark(frame, types, roles=roles, on_step=progress.step)
+            profile = profile_spark(frame, types, roles=roles, on_step=progress.step, like=like)
             profile.name = reference.rstrip("/").rsplit("/", 1)[-1]
         else:
             progress.step("checking the data contract")
             types, roles = profile_layout(Path(reference), spec)
             profile = profile_file(Path(reference), types, roles=roles, chunk_rows=chunk_rows,
-                                   on_chunk=progress.advance("profiling", unit="rows"))
+                                   on_chunk=progress.advance("profiling", unit="rows"), like=like)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     profile.save(out_path)
     sketched = [c for c, p in profile.column_profiles.items() if not p.exact]
     click.echo(f"wrote {out_path}: {profile.n_rows} rows, {len(types)} columns"
                + (f" (sketched: {', '.join(sketched)})" if sketched else " (all exact)"))
+    if like is not None:
+        import json
+
+        drift = like.compare(profile, **(config.analyzers.get("drift") or {}))
+        drifted = [c.column for c in list(drift.columns) + list(drift.prediction) if c.drifted]
+        click.echo(f"drift against {compare_path.name}: {drift.n_drifted} of {drift.n_columns} feature columns "
+                   f"(share {drift.share_drifted:.2f}), dataset drift {drift.dataset_drift}"
+                   + (f"; drifted: {', '.join(drifted)}" if drifted else ""))
+        if drift_json is not None:
+            drift_json.parent.mkdir(parents=True, exist_ok=True)
+            from rai._serialize import to_jsonable
+
+            drift_json.write_text(json.dumps(to_jsonable(drift.to_dict()), indent=2, allow_nan=False), encoding="utf-8")
+        if fail_on_drift and (drift.dataset_drift or any(c.drifted for c in drift.prediction)):
+            raise click.exceptions.Exit(1)
 
 
 @monitor_group.command("demo")
