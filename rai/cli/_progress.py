@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
+from typing import Self
 
 import click
 
@@ -34,9 +35,10 @@ class Progress:
         self.counts: dict[str, int] = {}
 
     def step(self, name: str) -> None:
-        self._finish()
+        now = self._clock()
+        self._finish(now)
         self._name = name
-        self._start = self._clock()
+        self._start = now
         if self.enabled:
             click.echo(f"  … {name}", err=True, nl=False)
             click.echo("\r", err=True, nl=False)
@@ -58,10 +60,10 @@ class Progress:
 
         return update
 
-    def _finish(self) -> None:
+    def _finish(self, now: float | None = None) -> None:
         if self._name is None:
             return
-        elapsed = self._clock() - self._start
+        elapsed = (self._clock() if now is None else now) - self._start
         self.timings[self._name] = elapsed
         detail = ""
         if self._count is not None:
@@ -75,7 +77,7 @@ class Progress:
     def close(self) -> None:
         self._finish()
 
-    def __enter__(self) -> Progress:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
