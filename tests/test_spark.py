@@ -221,3 +221,29 @@ def test_cli_spark_job_compares_a_batch_with_a_stored_reference_profile(spark, f
     failed = expected.dataset_drift or any(c.drifted for c in expected.prediction)
     assert res.exit_code == (1 if failed else 0), res.output
     assert "drift against ref.json" in res.output
+
+
+def test_a_table_name_and_the_config_engine(spark, files, profiles, tmp_path):
+    from rai._exceptions import ConfigError
+    from rai._spark import profile_spark
+    from rai.cli import cli
+
+    from monitors import MonitorConfig
+
+    _, _, spark_ref, _ = profiles
+    spark.read.parquet(str(files["reference"])).createOrReplaceTempView("rai_reference")
+    by_name = profile_spark("rai_reference", {"SEX": "categorical", "AGEP": "numeric"}, spark=spark)
+    assert by_name.n_rows == ROWS
+    assert by_name.column_profiles["SEX"].counts.tolist() == spark_ref.column_profiles["SEX"].counts.tolist()
+    assert by_name.column_profiles["AGEP"].values.tolist() == spark_ref.column_profiles["AGEP"].values.tolist()
+
+    assert MonitorConfig.from_mapping({"engine": "spark"}).engine == "spark"
+    with pytest.raises(ConfigError, match="monitor.engine must be 'pandas' or 'spark'; got 'dask'"):
+        MonitorConfig.from_mapping({"engine": "dask"})
+    config = tmp_path / "rai.yaml"
+    config.write_text("data: {target: employed, prediction: prediction, score: predicted_probability, id: id, exclude: [year]}\n"
+                      "monitor: {engine: spark}\n", encoding="utf-8")
+    res = CliRunner().invoke(cli, ["monitor", "profile", "--config", str(config), "--reference", "rai_reference",
+                                   "--out", str(tmp_path / "p.json")])  # a table name: only Spark can read it
+    assert res.exit_code == 0, res.output
+    _assert_same_profile(spark_ref, Profile.load(tmp_path / "p.json"))
