@@ -224,11 +224,10 @@ def test_cli_spark_job_compares_a_batch_with_a_stored_reference_profile(spark, f
 
 
 def test_a_table_name_and_the_config_engine(spark, files, profiles, tmp_path):
+    from monitors import MonitorConfig
     from rai._exceptions import ConfigError
     from rai._spark import profile_spark
     from rai.cli import cli
-
-    from monitors import MonitorConfig
 
     _, _, spark_ref, _ = profiles
     spark.read.parquet(str(files["reference"])).createOrReplaceTempView("rai_reference")
