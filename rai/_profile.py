@@ -12,7 +12,8 @@ A :class:`Profile` holds, per column, what the drift statistics need:
 
 Profiles of chunks merge into the profile of their union (:meth:`Profile.merge`); exact parts
 stay exact. :func:`profile_file` streams a Parquet file by row groups or a CSV file by chunks
-so memory stays bounded by one row group or chunk. :meth:`Profile.to_dict` / :meth:`Profile.from_dict`
+so memory stays bounded by one row group or chunk; ``rai._spark.profile_spark`` computes the
+same profile as Spark aggregations, for tables beyond one machine. :meth:`Profile.to_dict` / :meth:`Profile.from_dict`
 give plain JSON (floats round-trip exactly).
 
 ``DriftAnalyzer`` accepts a profile as the reference and as the current data. Statistics are
