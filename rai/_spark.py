@@ -12,7 +12,9 @@ per column at most) are collected on the driver and assembled into a ``Profile``
 2. one ``GROUP BY GROUPING SETS`` job that counts every category of the categorical columns,
    every distinct value of the numeric columns with few distinct values, and, for numeric
    columns with many distinct values, the count and the sum of the values in each sketch bucket
-   (the bucket key is computed in Spark with the pandas engine's formula).
+   (the bucket key is computed in Spark with the pandas engine's formula); one such job per 40
+   columns. Its result comes to the driver through Arrow, so integer category labels beyond
+   ``2**53`` would lose precision (they travel as float64 next to the other columns' nulls).
 
 Agreement with the pandas engine (``rai._profile.profile_file`` on the same rows), tested:
 
