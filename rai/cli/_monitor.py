@@ -336,6 +336,11 @@ def profile_command(reference, out_path, target, prediction, score, id_column, e
             profile = profile_spark(frame, types, roles=roles, on_step=progress.step, like=like)
             profile.name = reference.rstrip("/").rsplit("/", 1)[-1]
         else:
+            if Path(reference).is_dir():
+                from rai._exceptions import DataContractError
+
+                raise DataContractError(f"--reference {reference!r} is a folder; the pandas engine reads one CSV or "
+                                        "Parquet file (--engine spark reads folders, URIs and tables).")
             progress.step("checking the data contract")
             types, roles = profile_layout(Path(reference), spec)
             profile = profile_file(Path(reference), types, roles=roles, chunk_rows=chunk_rows,
