@@ -11,6 +11,8 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 from pathlib import Path  # noqa: E402
 
+import dataclasses  # noqa: E402
+
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
@@ -48,3 +50,26 @@ def binary_frame() -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def adult_csv() -> Path:
     return shared_file("datasets", "adult", "adult.csv")
+
+
+@dataclasses.dataclass
+class Run:
+    """What one in-process CLI call gave."""
+
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def rai(capsys):
+    """Run the CLI in-process: returns exit code, stdout and stderr."""
+    from rai.cli import main
+
+    def run(*args: object) -> Run:
+        with pytest.raises(SystemExit) as exc:
+            main([str(a) for a in args])
+        captured = capsys.readouterr()
+        return Run(code=exc.value.code, out=captured.out, err=captured.err)
+
+    return run

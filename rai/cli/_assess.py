@@ -6,25 +6,16 @@ from pathlib import Path
 
 import click
 
+from rai.cli._options import contract_options, split_columns
+
 __all__ = ["assess_command"]
-
-
-def _columns(value: str | None) -> tuple[str, ...] | None:
-    if value is None:
-        return None
-    return tuple(v.strip() for v in value.split(",") if v.strip())
 
 
 @click.command("assess")
 @click.option("--data", "data", type=click.Path(dir_okay=False, path_type=Path), help="Table to assess (CSV or Parquet).")
 @click.option("--reference", type=click.Path(dir_okay=False, path_type=Path), help="Reference (training) table for drift and quality.")
-@click.option("--target", help="Column of the true label. Without it only drift and quality run.")
-@click.option("--prediction", help="Column of the model's predicted label (predictions-only mode).")
-@click.option("--score", help="Column of the predicted probability of the positive class.")
-@click.option("--sensitive", help="Sensitive feature columns, comma-separated (e.g. SEX,RAC1P).")
-@click.option("--positive-label", help="The positive class of a binary target (default 1 / True / last label).")
-@click.option("--id", "id_column", help="Row id column (not a feature).")
-@click.option("--exclude", help="Columns that are neither features nor outputs, comma-separated.")
+@contract_options("target", "prediction", "score", "sensitive", "positive-label", "id", "exclude",
+                  "categorical", "numeric")
 @click.option("--task", type=click.Choice(["binary", "multiclass", "regression"]), help="Override the inferred task.")
 @click.option("--model", "model_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Model file: .skops (safe), or .joblib/.pkl with --trust-model.")
@@ -34,9 +25,11 @@ def _columns(value: str | None) -> tuple[str, ...] | None:
 @click.option("--seed", type=int, help="Seed of every random step (default 0).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Folder for assessment.json.")
 @click.option("--report", is_flag=True, help="Also render the model card and dashboard into --out.")
-def assess_command(data, reference, target, prediction, score, sensitive, positive_label, id_column, exclude,
-                   task, model_path, trust_model, config_path, only, seed, out_dir, report) -> None:
+def assess_command(data, reference, spec_changes, task, model_path, trust_model, config_path, only, seed,
+                   out_dir, report) -> None:
     """Assess a model's data: performance, fairness, drift, quality (and errors, explanations with --model).
+
+    Without --target only the data analyzers (drift, quality) run.
 
     \b
     Example (predictions-only mode):
@@ -49,12 +42,8 @@ def assess_command(data, reference, target, prediction, score, sensitive, positi
     from rai.cli._progress import Progress
 
     config = load_config(config_path) if config_path is not None else Config()
-    spec_changes = {
-        k: v for k, v in {
-            "target": target, "prediction": prediction, "score": score, "sensitive": _columns(sensitive),
-            "positive_label": positive_label, "id": id_column, "exclude": _columns(exclude), "task": task,
-        }.items() if v is not None
-    }
+    if task is not None:
+        spec_changes["task"] = task
     changes: dict = {"spec": config.spec.replace(**spec_changes)}
     if data is not None:
         changes["data_path"] = data
@@ -67,7 +56,7 @@ def assess_command(data, reference, target, prediction, score, sensitive, positi
     if seed is not None:
         changes["seed"] = seed
     if only is not None:
-        changes["enabled"] = list(_columns(only) or ())
+        changes["enabled"] = list(split_columns(only) or ())
     config = config.update(**changes)
     out = out_dir or config.output
     if out is None:

@@ -12,13 +12,9 @@ from typing import Any
 
 import click
 
+from rai.cli._options import contract_options
+
 __all__ = ["monitor_group"]
-
-
-def _columns(value: str | None) -> tuple[str, ...] | None:
-    if value is None:
-        return None
-    return tuple(v.strip() for v in value.split(",") if v.strip())
 
 
 def _load(config_path: Path | None) -> tuple[Any, Any]:
@@ -43,11 +39,6 @@ def _with_flags(mcfg: Any, *, store: str | None, webhook_url: str | None, name: 
     if webhook_url:
         changes["webhooks"] = tuple(mcfg.webhooks) + (Endpoint(name="cli", url=webhook_url),)
     return mcfg.update(**changes) if changes else mcfg
-
-
-def _spec_from(config: Any, **flags: Any) -> Any:
-    changes = {k: v for k, v in flags.items() if v is not None}
-    return config.spec.replace(**changes)
 
 
 def _echo_outcome(out: Any) -> None:
@@ -87,13 +78,7 @@ def monitor_group() -> None:
 @monitor_group.command("run")
 @click.option("--reference", type=click.Path(dir_okay=False, path_type=Path), help="Reference (training) table.")
 @click.option("--current", type=click.Path(dir_okay=False, path_type=Path), help="The production batch to check.")
-@click.option("--target", help="Column of the true label (performance when labels are present).")
-@click.option("--prediction", help="Column of the model's predicted label.")
-@click.option("--score", help="Column of the predicted probability of the positive class.")
-@click.option("--sensitive", help="Sensitive feature columns, comma-separated.")
-@click.option("--id", "id_column", help="Row id column (not a feature).")
-@click.option("--exclude", help="Columns that are neither features nor outputs, comma-separated.")
-@click.option("--categorical", help="Columns to treat as categorical, comma-separated.")
+@contract_options("target", "prediction", "score", "sensitive", "id", "exclude", "categorical")
 @click.option("--labels", "labels_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Late-arriving labels: a table with the --id column and the --target column, joined onto the batch.")
 @click.option("--profile", "profile_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -109,8 +94,7 @@ def monitor_group() -> None:
 @click.option("--name", help="Monitor name (default: monitor.name or 'default').")
 @click.option("--max-wait", type=float, help="Seconds to keep retrying webhooks before leaving them to `deliver`.")
 @click.option("--fail-on-drift", is_flag=True, help="Exit 1 when dataset or prediction drift is found.")
-def run_command(reference, current, target, prediction, score, sensitive, id_column, exclude, categorical,
-                labels_path, profile_path, model_path, trust_model, config_path, store, webhook_url, window, name, max_wait, fail_on_drift) -> None:
+def run_command(reference, current, spec_changes, labels_path, profile_path, model_path, trust_model, config_path, store, webhook_url, window, name, max_wait, fail_on_drift) -> None:
     """Check one batch now: drift, quality (performance with labels); alert; send webhooks.
 
     \b
@@ -125,8 +109,7 @@ def run_command(reference, current, target, prediction, score, sensitive, id_col
 
     config, mcfg = _load(config_path)
     mcfg = _with_flags(mcfg, store=store, webhook_url=webhook_url, name=name)
-    spec = _spec_from(config, target=target, prediction=prediction, score=score, sensitive=_columns(sensitive),
-                      id=id_column, exclude=_columns(exclude), categorical=_columns(categorical))
+    spec = config.spec.replace(**spec_changes)
     if profile_path is not None:
         mcfg = mcfg.update(profile=profile_path)
     reference = reference if reference is not None or profile_path is not None else (mcfg.reference or config.reference_path)
@@ -287,12 +270,7 @@ def serve_command(config_path, store, max_ticks) -> None:
 @click.option("--reference", required=True,
               help="Reference table (CSV or Parquet; with --engine spark also a folder, URI or table name).")
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Profile file to write (JSON).")
-@click.option("--target", help="Column of the true label.")
-@click.option("--prediction", help="Column of the model's predicted label.")
-@click.option("--score", help="Column of the predicted probability of the positive class.")
-@click.option("--id", "id_column", help="Row id column (not profiled).")
-@click.option("--exclude", help="Columns not to profile, comma-separated.")
-@click.option("--categorical", help="Columns to treat as categorical, comma-separated.")
+@contract_options("target", "prediction", "score", "id", "exclude", "categorical")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="rai.yaml (data: section).")
 @click.option("--chunk-rows", type=click.IntRange(min=1), default=250_000, show_default=True,
               help="Rows read at a time (memory stays bounded by one chunk).")
@@ -304,7 +282,7 @@ def serve_command(config_path, store, max_ticks) -> None:
                    "(a drift check that never holds the rows, e.g. as a Spark job).")
 @click.option("--drift-json", type=click.Path(dir_okay=False, path_type=Path), help="With --compare: write the drift result here.")
 @click.option("--fail-on-drift", is_flag=True, help="With --compare: exit 1 when dataset or prediction drift is found.")
-def profile_command(reference, out_path, target, prediction, score, id_column, exclude, categorical, config_path,
+def profile_command(reference, out_path, spec_changes, config_path,
                     chunk_rows, engine, compare_path, drift_json, fail_on_drift) -> None:
     """Write a mergeable reference profile; checks can then run without the reference rows.
 
@@ -317,8 +295,7 @@ def profile_command(reference, out_path, target, prediction, score, id_column, e
     from monitors._checks import profile_layout
 
     config, mcfg = _load(config_path)
-    spec = _spec_from(config, target=target, prediction=prediction, score=score, id=id_column,
-                      exclude=_columns(exclude), categorical=_columns(categorical))
+    spec = config.spec.replace(**spec_changes)
     engine = engine or getattr(mcfg, "engine", "pandas")
     like = None
     if compare_path is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import subprocess
@@ -13,31 +12,16 @@ import pytest
 import xmlschema
 import yaml
 
-from rai.cli import main
 from rai.gate import preset_policy_text
 
 from .conftest import JUNIT_XSD, make_assessment, policy, write_json
 
 
-@dataclasses.dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-
 @pytest.fixture
-def gate(capsys, monkeypatch):
+def gate(rai, monkeypatch):
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
-
-    def run(*args) -> Run:
-        with pytest.raises(SystemExit) as exc:
-            main(["gate", *map(str, args)])
-        captured = capsys.readouterr()
-        return Run(exc.value.code, captured.out, captured.err)
-
-    return run
+    return lambda *args: rai("gate", *args)
 
 
 @pytest.fixture
