@@ -22,7 +22,7 @@ from rai._io import frame_sha256
 from rai._model import ModelAdapter
 from rai._provenance import Provenance
 from rai._serialize import Result
-from rai._spec import DatasetSpec, ValidatedData
+from rai._spec import DatasetSpec, ValidatedData, align_with_reference
 from rai.results import AnalyzerNote, Results
 
 __all__ = ["Assessment", "ModelInfo", "assess", "SCHEMA_VERSION", "PREDICTION_COLUMN", "SCORE_COLUMN"]
@@ -117,8 +117,7 @@ def _add_model_outputs(frame: pd.DataFrame, spec: DatasetSpec, adapter: ModelAda
         column = idx[0] if idx else len(classes) - 1
         frame[SCORE_COLUMN] = adapter.predict_proba(X)[:, column]
         changes["score"] = SCORE_COLUMN
-    exclude = tuple(spec.exclude)
-    return frame, spec.replace(**changes, exclude=exclude)
+    return frame, spec.replace(**changes)
 
 
 def assess(
@@ -167,22 +166,14 @@ def assess(
         data, spec = _add_model_outputs(data, spec, adapter)
         if reference is not None:
             reference, _ = _add_model_outputs(reference, spec.replace(prediction=None, score=None), adapter)
+    cur_valid = spec.validate(data, name="data")
+    ref_valid = None
     if reference is not None:
-        ref_spec = spec
         # the reference may lack labels and outputs (e.g. raw training features)
-        ref_spec = spec.replace(
-            target=spec.target if spec.target in reference.columns else None,
-            prediction=spec.prediction if spec.prediction in reference.columns else None,
-            score=spec.score if spec.score in reference.columns else None,
-            task=spec.task,
-        )
+        ref_spec = spec.replace(**{role: getattr(spec, role) if getattr(spec, role) in reference.columns else None
+                                   for role in ("target", "prediction", "score")})
         ref_valid = ref_spec.validate(reference, name="reference")
-        cur_valid = spec.validate(data, name="data")
-        _check_pair(ref_valid, cur_valid)
-        cur_valid = dataclasses.replace(cur_valid, feature_types=dict(ref_valid.feature_types), features=ref_valid.features)
-    else:
-        ref_valid = None
-        cur_valid = spec.validate(data, name="data")
+        cur_valid = align_with_reference(ref_valid, cur_valid)
 
     if analyzers is None:
         analyzers = default_analyzers(options=options, model=adapter, seed=seed)
@@ -243,12 +234,6 @@ def assess(
         provenance=Provenance.collect(**prov_fields),
         model_card=dict(model_card or {}),
     )
-
-
-def _check_pair(ref: ValidatedData, cur: ValidatedData) -> None:
-    from rai._spec import _check_compatible
-
-    _check_compatible(ref, cur)
 
 
 def _unmet_need(analyzer: Any, data: ValidatedData, reference: ValidatedData | None, model: ModelAdapter | None) -> str | None:

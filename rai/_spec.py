@@ -19,7 +19,7 @@ import pandas as pd
 from rai._exceptions import DataContractError
 from rai._serialize import Result
 
-__all__ = ["DatasetSpec", "ValidatedData", "Task", "FeatureType", "MISSING_GROUP"]
+__all__ = ["DatasetSpec", "ValidatedData", "Task", "FeatureType", "MISSING_GROUP", "align_with_reference"]
 
 Task = Literal["binary", "multiclass", "regression"]
 FeatureType = Literal["numeric", "categorical"]
@@ -103,11 +103,7 @@ class DatasetSpec(Result):
     ) -> tuple[ValidatedData, ValidatedData]:
         """Validate a reference and a current table and check they share features and types."""
         ref = self.validate(reference, name="reference")
-        cur = self.validate(current, name="data")
-        _check_compatible(ref, cur)
-        # the reference decides the feature types so both sides are compared alike
-        cur = dataclasses.replace(cur, feature_types=dict(ref.feature_types), features=ref.features)
-        return ref, cur
+        return ref, align_with_reference(ref, self.validate(current, name="data"))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -395,6 +391,15 @@ def _validate(spec: DatasetSpec, frame: pd.DataFrame, *, name: str) -> Validated
         classes=classes,
         positive_label=positive,
     )
+
+
+def align_with_reference(ref: ValidatedData, cur: ValidatedData) -> ValidatedData:
+    """Check ``cur`` has the reference's features, and give it the reference's feature types.
+
+    The reference decides the types so that both sides are compared alike.
+    """
+    _check_compatible(ref, cur)
+    return dataclasses.replace(cur, feature_types=dict(ref.feature_types), features=ref.features)
 
 
 def _check_compatible(ref: ValidatedData, cur: ValidatedData) -> None:
