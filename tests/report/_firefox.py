@@ -195,6 +195,16 @@ class FirefoxPage:
         self._log_offset = 0
         self._sink_offset = 0
 
+    @contextlib.contextmanager
+    def _alerts_fail(self) -> Iterator[None]:
+        """Marionette dismisses an unexpected alert and raises: say plainly that a script ran."""
+        from marionette_driver import errors
+
+        try:
+            yield
+        except errors.UnexpectedAlertOpen as exc:
+            raise AssertionError(f"a script ran: an alert opened ({str(exc).splitlines()[0]})") from exc
+
     # --------------------------------------------------------------- navigation and the DOM
     def goto(self, url: str) -> None:
         with self.m.using_context("chrome"):
@@ -204,20 +214,25 @@ class FirefoxPage:
         self.m.navigate(url)
 
     def click(self, css: str, index: int = 0) -> None:
-        self.elements(css)[index].click()
+        with self._alerts_fail():
+            self.elements(css)[index].click()
 
     def elements(self, css: str) -> list[Any]:
-        return list(self.m.find_elements("css selector", css))
+        with self._alerts_fail():
+            return list(self.m.find_elements("css selector", css))
 
     def text(self, css: str) -> str:
-        return str(self.m.find_element("css selector", css).text)
+        with self._alerts_fail():
+            return str(self.m.find_element("css selector", css).text)
 
     def visible(self, css: str) -> bool:
-        return bool(self.m.find_element("css selector", css).is_displayed())
+        with self._alerts_fail():
+            return bool(self.m.find_element("css selector", css).is_displayed())
 
     def js(self, script: str, *args: Any) -> Any:
         """Run ``script`` in the page's own scope (no Xray wrapper), so page globals are seen as they are."""
-        return self.m.execute_script(script, script_args=args, sandbox=None)
+        with self._alerts_fail():
+            return self.m.execute_script(script, script_args=args, sandbox=None)
 
     # --------------------------------------------------------------- what happened
     def dialog(self) -> str | None:
@@ -267,7 +282,7 @@ def _import_marionette() -> Any:
         # mozinfo (a dependency of marionette_driver) calls distro.linux_distribution() at import
         warnings.filterwarnings("ignore", message=r"distro\.linux_distribution", category=DeprecationWarning)
         return pytest.importorskip(
-            "marionette_driver.marionette",
+            "marionette_driver.marionette", exc_type=ImportError,
             reason="marionette_driver is not installed (pip install '.[test]') for the Firefox test")
 
 
