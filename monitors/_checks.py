@@ -33,6 +33,7 @@ from typing import Any
 
 import pandas as pd
 
+from rai._io import join_labels
 from rai._spec import DatasetSpec
 
 __all__ = ["CheckResult", "run_check", "signals_from", "profile_layout", "join_labels", "SIGNALS"]
@@ -285,33 +286,3 @@ def profile_layout(path: Any, spec: DatasetSpec, *, head_rows: int = 50_000) -> 
     return {c: k for c, _, k in layout}, {c: r for c, r, _ in layout}
 
 
-def join_labels(batch: pd.DataFrame, labels: pd.DataFrame, spec: DatasetSpec) -> pd.DataFrame:
-    """The batch with late-arriving labels joined by the id column (left join; one label per id).
-
-    Rows whose label has not arrived are dropped from the performance and fairness checks by
-    the data contract (a target is needed on every row), so they are removed here, with a log line.
-    """
-    from rai._exceptions import DataContractError
-
-    if spec.id is None or spec.target is None:
-        raise DataContractError("joining labels needs --id COL (the join key) and --target COL (the label column).")
-    for table, frame in (("batch", batch), ("labels", labels)):
-        if spec.id not in frame.columns:
-            raise DataContractError(f"{table}: the id column {spec.id!r} is not in the table; columns: {[str(c) for c in frame.columns][:20]}.")
-    if spec.target not in labels.columns:
-        raise DataContractError(f"labels: the target column {spec.target!r} is not in the table; columns: {[str(c) for c in labels.columns][:20]}.")
-    dupes = labels[spec.id].duplicated()
-    if dupes.any():
-        raise DataContractError(
-            f"labels: {int(dupes.sum())} id(s) appear more than once in {spec.id!r} (e.g. {labels[spec.id][dupes].iloc[0]!r}); "
-            "expected one label per id."
-        )
-    left = batch.drop(columns=[spec.target]) if spec.target in batch.columns else batch
-    joined = left.merge(labels[[spec.id, spec.target]], on=spec.id, how="left", validate="many_to_one")
-    missing = joined[spec.target].isna()
-    if missing.all():
-        raise DataContractError(f"no id of the batch has a label: the {spec.id!r} values of batch and labels do not overlap.")
-    if missing.any():
-        log.warning("%d of %d rows have no label yet; checked without them", int(missing.sum()), len(joined))
-        joined = joined[~missing].reset_index(drop=True)
-    return joined

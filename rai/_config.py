@@ -21,7 +21,7 @@ DEFAULT_CONFIG_NAMES = ("rai.yaml", "rai.yml")
 
 _DATA_KEYS = {
     "path", "reference", "target", "prediction", "score", "sensitive", "numeric", "categorical",
-    "id", "timestamp", "exclude", "task", "positive_label",
+    "id", "timestamp", "exclude", "task", "positive_label", "labels",
 }
 _TOP_KEYS = {"version", "data", "model", "seed", "analyzers", "model_card", "gate", "monitor", "report", "output"}
 
@@ -33,6 +33,7 @@ class Config:
     spec: DatasetSpec = DatasetSpec()
     data_path: Path | None = None
     reference_path: Path | None = None
+    labels_path: Path | None = None
     model_path: Path | None = None
     trust_model: bool = False
     trusted_types: tuple[str, ...] = ()
@@ -142,6 +143,7 @@ def load_config(path: str | Path) -> Config:
         spec=spec,
         data_path=rel(data.get("path"), "data.path"),
         reference_path=rel(data.get("reference"), "data.reference"),
+        labels_path=rel(data.get("labels"), "data.labels"),
         model_path=rel(model.get("path"), "model.path"),
         trust_model=bool(model.get("trust", False)),
         trusted_types=_str_list(model.get("trusted_types"), "model.trusted_types"),

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import logging
 from pathlib import Path
 
 import pandas as pd
 
 from rai._exceptions import DataContractError
 from rai._model import file_sha256
+from rai._spec import DatasetSpec
 
-__all__ = ["Table", "read_table", "frame_sha256"]
+__all__ = ["Table", "read_table", "frame_sha256", "join_labels"]
+
+log = logging.getLogger(__name__)
 
 _PARQUET = {".parquet", ".pq"}
 _CSV = {".csv", ".txt", ".tsv"}
@@ -86,3 +90,33 @@ def read_table(path: str | Path) -> Table:
     if frame.shape[1] == 0:
         raise DataContractError(f"file {str(path)!r} has no columns.")
     return Table(frame=frame, source=str(path), sha256=file_sha256(path))
+
+
+def join_labels(batch: pd.DataFrame, labels: pd.DataFrame, spec: DatasetSpec) -> pd.DataFrame:
+    """The batch with late-arriving labels joined by the id column (left join; one label per id).
+
+    Rows whose label has not arrived are dropped from the performance and fairness checks by
+    the data contract (a target is needed on every row), so they are removed here, with a log line.
+    """
+    if spec.id is None or spec.target is None:
+        raise DataContractError("joining labels needs --id COL (the join key) and --target COL (the label column).")
+    for table, frame in (("batch", batch), ("labels", labels)):
+        if spec.id not in frame.columns:
+            raise DataContractError(f"{table}: the id column {spec.id!r} is not in the table; columns: {[str(c) for c in frame.columns][:20]}.")
+    if spec.target not in labels.columns:
+        raise DataContractError(f"labels: the target column {spec.target!r} is not in the table; columns: {[str(c) for c in labels.columns][:20]}.")
+    dupes = labels[spec.id].duplicated()
+    if dupes.any():
+        raise DataContractError(
+            f"labels: {int(dupes.sum())} id(s) appear more than once in {spec.id!r} (e.g. {labels[spec.id][dupes].iloc[0]!r}); "
+            "expected one label per id."
+        )
+    left = batch.drop(columns=[spec.target]) if spec.target in batch.columns else batch
+    joined = left.merge(labels[[spec.id, spec.target]], on=spec.id, how="left", validate="many_to_one")
+    missing = joined[spec.target].isna()
+    if missing.all():
+        raise DataContractError(f"no id of the batch has a label: the {spec.id!r} values of batch and labels do not overlap.")
+    if missing.any():
+        log.warning("%d of %d rows have no label yet; checked without them", int(missing.sum()), len(joined))
+        joined = joined[~missing].reset_index(drop=True)
+    return joined

@@ -41,6 +41,8 @@ class Provenance(Result):
     data_source: str | None = None
     reference_sha256: str | None = None
     reference_source: str | None = None
+    labels_sha256: str | None = None
+    labels_source: str | None = None
     model_sha256: str | None = None
     model_source: str | None = None
     config_sha256: str | None = None

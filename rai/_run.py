@@ -7,7 +7,7 @@ from collections.abc import Callable
 from rai._assessment import Assessment, assess
 from rai._config import Config
 from rai._exceptions import ConfigError
-from rai._io import read_table
+from rai._io import join_labels, read_table
 from rai._model import load_model
 
 __all__ = ["assess_files"]
@@ -21,6 +21,12 @@ def assess_files(config: Config, *, on_step: Callable[[str], None] | None = None
     step(f"reading {config.data_path.name}")
     data = read_table(config.data_path)
     provenance: dict[str, object] = {"data_sha256": data.sha256, "data_source": data.source}
+    frame = data.frame
+    if config.labels_path is not None:
+        step(f"joining labels from {config.labels_path.name}")
+        labels = read_table(config.labels_path)
+        frame = join_labels(frame, labels.frame, config.spec)
+        provenance.update(labels_sha256=labels.sha256, labels_source=labels.source)
     reference_frame = None
     if config.reference_path is not None:
         step(f"reading {config.reference_path.name}")
@@ -37,7 +43,7 @@ def assess_files(config: Config, *, on_step: Callable[[str], None] | None = None
 
     analyzers = default_analyzers(options=config.analyzers, enabled=config.enabled, model=model, seed=config.seed)
     return assess(
-        data.frame,
+        frame,
         spec=config.spec,
         reference=reference_frame,
         model=model,

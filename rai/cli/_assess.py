@@ -14,6 +14,8 @@ __all__ = ["assess_command"]
 @click.command("assess")
 @click.option("--data", "data", type=click.Path(dir_okay=False, path_type=Path), help="Table to assess (CSV or Parquet).")
 @click.option("--reference", type=click.Path(dir_okay=False, path_type=Path), help="Reference (training) table for drift and quality.")
+@click.option("--labels", "labels_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Late-arriving labels: a table with the --id column and the --target column, joined onto --data.")
 @contract_options("target", "prediction", "score", "sensitive", "positive-label", "id", "exclude",
                   "categorical", "numeric")
 @click.option("--task", type=click.Choice(["binary", "multiclass", "regression"]), help="Override the inferred task.")
@@ -25,7 +27,7 @@ __all__ = ["assess_command"]
 @click.option("--seed", type=int, help="Seed of every random step (default 0).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Folder for assessment.json.")
 @click.option("--report", is_flag=True, help="Also render the model card and dashboard into --out.")
-def assess_command(data, reference, spec_changes, task, model_path, trust_model, config_path, only, seed,
+def assess_command(data, reference, labels_path, spec_changes, task, model_path, trust_model, config_path, only, seed,
                    out_dir, report) -> None:
     """Assess a model's data: performance, fairness, drift, quality (and errors, explanations with --model).
 
@@ -49,6 +51,8 @@ def assess_command(data, reference, spec_changes, task, model_path, trust_model,
         changes["data_path"] = data
     if reference is not None:
         changes["reference_path"] = reference
+    if labels_path is not None:
+        changes["labels_path"] = labels_path
     if model_path is not None:
         changes["model_path"] = model_path
     if trust_model:

@@ -1,7 +1,7 @@
 """``rai verify``: is this exactly the data, model and assessment that were assessed?
 
 Recomputes the sha256 of the files given and compares them with the assessment's provenance
-(``data_sha256``, ``reference_sha256``, ``model_sha256``, ``config_sha256``: the sha256 of
+(``data_sha256``, ``reference_sha256``, ``labels_sha256``, ``model_sha256``, ``config_sha256``: the sha256 of
 the file's bytes when the assessment read them from files), and checks the HMAC-SHA256
 signature in ``assessment.json.sig`` when the key is in ``RAI_SIGNING_KEY``.
 """
@@ -24,6 +24,7 @@ _FILE = click.Path(exists=False, dir_okay=False, path_type=Path)
               help="assessment.json (or the folder holding it).")
 @click.option("--data", "data_path", type=_FILE, help="The evaluation data file that was assessed.")
 @click.option("--reference", "reference_path", type=_FILE, help="The reference (training) data file.")
+@click.option("--labels", "labels_path", type=_FILE, help="The late-arriving labels file joined onto the data.")
 @click.option("--model", "model_path", type=_FILE, help="The model file.")
 @click.option("--config", "config_path", type=_FILE, help="The rai.yaml used.")
 @click.option("--key-env", default="RAI_SIGNING_KEY", show_default=True,
@@ -33,7 +34,7 @@ _FILE = click.Path(exists=False, dir_okay=False, path_type=Path)
 @click.option("--sign", is_flag=True,
               help="Sign the assessment (write assessment.json.sig) with the key instead of verifying.")
 def verify_command(assessment_path: Path, data_path: Path | None, reference_path: Path | None,
-                   model_path: Path | None, config_path: Path | None, key_env: str,
+                   labels_path: Path | None, model_path: Path | None, config_path: Path | None, key_env: str,
                    require_signature: bool, sign: bool) -> None:
     """Recompute file hashes and check the signature of an assessment.
 
@@ -99,6 +100,7 @@ def verify_command(assessment_path: Path, data_path: Path | None, reference_path
 
     checks = (("data", data_path, "data_sha256", "data_source"),
               ("reference", reference_path, "reference_sha256", "reference_source"),
+              ("labels", labels_path, "labels_sha256", "labels_source"),
               ("model", model_path, "model_sha256", "model_source"),
               ("config", config_path, "config_sha256", "config_source"))
     for name, path, key_name, source_name in checks:
@@ -113,7 +115,7 @@ def verify_command(assessment_path: Path, data_path: Path | None, reference_path
             failures += 1
         elif actual == expected:
             lines.append(f"OK  {name:<11} sha256 {actual} matches ({path})")
-        elif name in ("data", "reference") and _frame_hash_matches(path, expected):
+        elif name in ("data", "reference", "labels") and _frame_hash_matches(path, expected):
             lines.append(f"OK  {name:<11} table content matches the recorded content hash {expected} ({path})")
         else:
             recorded = prov.get(source_name)
@@ -122,7 +124,8 @@ def verify_command(assessment_path: Path, data_path: Path | None, reference_path
             failures += 1
     if not any(p is not None for _, p, _, _ in checks):
         lines.append("--  files      none given; recorded: " + ", ".join(
-            f"{k}={prov[k]}" for k in ("data_sha256", "reference_sha256", "model_sha256", "config_sha256") if prov.get(k)))
+            f"{k}={prov[k]}" for k in ("data_sha256", "reference_sha256", "labels_sha256", "model_sha256", "config_sha256")
+            if prov.get(k)))
     for line in lines:
         click.echo(line)
     if failures:

@@ -155,3 +155,28 @@ def test_help_lists_every_command(rai):
     assert run.code == 0
     for name in ("assess", "demo", "gate", "monitor", "report", "schema", "verify"):
         assert name in run.out
+
+
+def test_late_labels_are_joined_by_id_and_hashed(rai, tmp_path):
+    import hashlib
+
+    frame = make_binary(600, seed=3)
+    frame["row_id"] = range(600)
+    data = tmp_path / "batch.csv"
+    frame.drop(columns=["y"]).to_csv(data, index=False)
+    labels = tmp_path / "labels.csv"
+    frame[["row_id", "y"]].iloc[:500].sample(frac=1, random_state=0).to_csv(labels, index=False)  # 100 not arrived
+    out = tmp_path / "o"
+    run = rai("assess", "--data", data, "--labels", labels, "--id", "row_id", "--target", "y",
+              "--prediction", "pred", "--only", "performance", "--out", out)
+    assert run.code == 0, run.err
+    doc = json.loads((out / "assessment.json").read_text())
+    from sklearn.metrics import accuracy_score
+
+    part = frame.iloc[:500]
+    assert doc["n_rows"] == 500
+    assert doc["results"]["performance"]["overall"]["accuracy"] == pytest.approx(accuracy_score(part.y, part.pred))
+    assert doc["provenance"]["labels_sha256"] == hashlib.sha256(labels.read_bytes()).hexdigest()
+    assert rai("verify", "--assessment", out, "--labels", labels).code == 0
+    run = rai("assess", "--data", data, "--labels", labels, "--target", "y", "--out", out)
+    assert run.code == 2 and "needs --id" in run.err
