@@ -33,7 +33,6 @@ from rai.results._explanations import (
     FeatureImportance,
     LocalAgreement,
     LocalExplanation,
-    ShapeFunction,
     SurrogateResult,
 )
 
@@ -460,13 +459,7 @@ class ExplanationAnalyzer(Analyzer):
             n_train=fit.n_train,
             n_test=fit.n_test,
             intercept=fit.intercept,
-            shapes=[
-                ShapeFunction(
-                    feature=s.feature, kind=s.kind, edges=s.edges, categories=s.categories,  # type: ignore[arg-type]
-                    scores=s.scores, output=s.output, importance=s.importance,
-                )
-                for s in fit.shapes
-            ],
+            shapes=list(fit.shapes),
             params={k: int(v) for k, v in fit.params.items()},
         )
 

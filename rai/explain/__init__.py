@@ -21,7 +21,7 @@ block with OpenMP / BLAS on one thread (explainers call models on many small bat
 from __future__ import annotations
 
 from rai.explain._codec import TabularCodec, display_labels, display_value
-from rai.explain._ebm import ShapeCurve, SurrogateFit, fit_ebm_surrogate
+from rai.explain._ebm import SurrogateFit, fit_ebm_surrogate
 from rai.explain._lime import LimeWeights, lime_weights
 from rai.explain._mapping import MappingError, source_columns
 from rai.explain._output import ModelOutput
@@ -46,7 +46,6 @@ __all__ = [
     "MappingError",
     "ModelOutput",
     "PermutationShap",
-    "ShapeCurve",
     "SurrogateFit",
     "TabularCodec",
     "TreeShap",

@@ -17,21 +17,9 @@ import pandas as pd
 from rai._exceptions import UnsupportedError
 from rai.explain._codec import display_value
 from rai.explain._shap import _import, _quiet
+from rai.results._explanations import ShapeFunction
 
-__all__ = ["ShapeCurve", "SurrogateFit", "fit_ebm_surrogate"]
-
-
-@dataclasses.dataclass(frozen=True)
-class ShapeCurve:
-    """One column's additive effect in the surrogate (for one class when multiclass)."""
-
-    feature: str
-    kind: str
-    edges: list[float]
-    categories: list[str]
-    scores: list[float]
-    output: str | None
-    importance: float
+__all__ = ["SurrogateFit", "fit_ebm_surrogate"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,7 +29,7 @@ class SurrogateFit:
     n_train: int
     n_test: int
     intercept: list[float]
-    shapes: list[ShapeCurve]
+    shapes: list[ShapeFunction]
     params: dict[str, Any]
 
 
@@ -141,11 +129,11 @@ def fit_ebm_surrogate(
     )
 
 
-def _shapes(ebm: Any, types: list[str]) -> list[ShapeCurve]:
+def _shapes(ebm: Any, types: list[str]) -> list[ShapeFunction]:
     explanation = ebm.explain_global()
     importances = np.asarray(ebm.term_importances(), dtype=float)
     classes = [display_value(c) for c in getattr(ebm, "classes_", [])]
-    out: list[ShapeCurve] = []
+    out: list[ShapeFunction] = []
     for i, term in enumerate(ebm.term_names_):
         data = explanation.data(i)
         names = list(data["names"])
@@ -156,9 +144,9 @@ def _shapes(ebm: Any, types: list[str]) -> list[ShapeCurve]:
         if scores.ndim == 2:  # multiclass: one curve per class
             for k in range(scores.shape[1]):
                 out.append(
-                    ShapeCurve(term, kind, edges, categories, scores[:, k].tolist(), classes[k], float(importances[i]))
+                    ShapeFunction(term, kind, edges, categories, scores[:, k].tolist(), classes[k], float(importances[i]))
                 )
         else:
             output = classes[-1] if len(classes) == 2 else None
-            out.append(ShapeCurve(term, kind, edges, categories, scores.tolist(), output, float(importances[i])))
+            out.append(ShapeFunction(term, kind, edges, categories, scores.tolist(), output, float(importances[i])))
     return out
