@@ -164,7 +164,10 @@ def _group_label(value: Any) -> str:
 
 
 def _suggest(name: str, columns: Sequence[str]) -> str:
-    close = difflib.get_close_matches(name, [str(c) for c in columns], n=1, cutoff=0.6)
+    names = [str(c) for c in columns]
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    if not close:  # a shortened name: 'income' for 'income-per-year'
+        close = [c for c in names if name.lower() in c.lower()][:1]
     return f" Did you mean {close[0]!r}?" if close else ""
 
 

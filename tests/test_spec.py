@@ -36,6 +36,7 @@ def test_spec_is_frozen_and_hashable():
     [
         (lambda f: f.rename(columns={"y": "label"}), r"the target column 'y' is not in the table"),
         (lambda f: f.rename(columns={"pred": "prd"}), r"prediction column 'pred' is not in the table\. Did you mean 'prd'\?"),
+        (lambda f: f.rename(columns={"y": "y_label_2024"}), r"target column 'y' is not in the table\. Did you mean 'y_label_2024'\?"),
         (lambda f: f.assign(y=0), r"single class 0"),
         (lambda f: f.assign(y=f.y.where(f.index > 2)), r"'y' has 3 missing value\(s\) \(rows 0, 1, 2\)"),
         (lambda f: f.assign(pred=f.pred.where(f.index != 5)), r"prediction column 'pred' has 1 missing"),
