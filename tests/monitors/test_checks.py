@@ -14,7 +14,7 @@ from rai.datasets import load_acs_employment
 from monitors import Monitor, MonitorConfig, Endpoint, Store, run_check
 from monitors._demo import _acs_spec
 
-from .conftest import SECRET, FakeClock, Receiver
+from .conftest import SECRET, FakeClock
 
 
 @pytest.fixture(scope="module")
