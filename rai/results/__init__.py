@@ -22,6 +22,7 @@ from rai.results._core import (
     QualityResult,
 )
 from rai.results._errors import CohortFilter, ErrorCohort, ErrorHeatmap, ErrorResult, HeatmapAxis
+from rai.results._stream import Metric, Walker, iter_stream, metric_stream, register_section, registered_sections
 from rai.results._explanations import (
     ExplanationResult,
     FeatureImportance,
@@ -33,6 +34,12 @@ from rai.results._explanations import (
 
 __all__ = [
     "Results",
+    "Metric",
+    "Walker",
+    "iter_stream",
+    "metric_stream",
+    "register_section",
+    "registered_sections",
     "AnalyzerNote",
     "CalibrationBin",
     "ColumnDrift",
