@@ -209,6 +209,8 @@ def assess(
     if adapter is not None:
         prov_fields.setdefault("model_sha256", adapter.sha256)
         prov_fields.setdefault("model_source", adapter.source)
+        for key, value in adapter.provenance.items():
+            prov_fields.setdefault(key, value)
     prov_fields["seed"] = seed
 
     model_info = None

@@ -35,8 +35,11 @@ class Config:
     reference_path: Path | None = None
     labels_path: Path | None = None
     model_path: Path | None = None
+    model_uri: str | None = None
+    tracking_uri: str | None = None
     trust_model: bool = False
     trusted_types: tuple[str, ...] = ()
+    trust_recorded_types: bool = False
     seed: int = 0
     analyzers: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
     enabled: list[str] | None = None
@@ -47,6 +50,11 @@ class Config:
     output: Path | None = None
     source: Path | None = None
     sha256: str | None = None
+
+    @property
+    def model_source(self) -> str | Path | None:
+        """The model to load: an MLflow URI (``models:/...``, ``runs:/...``) or a file / folder path."""
+        return self.model_uri or self.model_path
 
     def update(self, **changes: Any) -> Config:
         """A copy with some fields changed."""
@@ -130,6 +138,11 @@ def load_config(path: str | Path) -> Config:
     if isinstance(model, str):
         model = {"path": model}
     model = _mapping(model, f"{path}: model")
+    model_uri = model.get("uri")
+    if isinstance(model.get("path"), str) and model["path"].startswith(("models:/", "runs:/")):
+        model_uri = model_uri or model.pop("path")
+    if model_uri is not None and not isinstance(model_uri, str):
+        raise ConfigError(f"{path}: model.uri must be an MLflow model URI (models:/NAME/VERSION); got {model_uri!r}.")
     analyzers = dict(_mapping(doc.get("analyzers"), f"{path}: analyzers"))
     enabled = analyzers.pop("run", None)
     if enabled is not None:
@@ -145,8 +158,11 @@ def load_config(path: str | Path) -> Config:
         reference_path=rel(data.get("reference"), "data.reference"),
         labels_path=rel(data.get("labels"), "data.labels"),
         model_path=rel(model.get("path"), "model.path"),
+        model_uri=model_uri,
+        tracking_uri=model.get("tracking_uri"),
         trust_model=bool(model.get("trust", False)),
         trusted_types=_str_list(model.get("trusted_types"), "model.trusted_types"),
+        trust_recorded_types=bool(model.get("trust_recorded_types", False)),
         seed=seed,
         analyzers={k: dict(v or {}) for k, v in analyzers.items()},
         enabled=enabled,

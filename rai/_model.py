@@ -2,8 +2,9 @@
 
 ``ModelAdapter`` gives ``predict`` / ``predict_proba`` over a DataFrame of the ORIGINAL
 feature columns, whatever the model is: a scikit-learn estimator or pipeline object (API),
-a ``.skops`` file (safe to load), or a joblib / pickle file (only with ``trust=True``,
-because unpickling runs arbitrary code). Predictions-only mode needs no adapter at all:
+a ``.skops`` file (safe to load), a joblib / pickle file (only with ``trust=True``,
+because unpickling runs arbitrary code), or an MLflow model (``models:/...``, ``runs:/...`` or an
+MLflow model folder; resolved by ``rai._mlflow_model``, imported only then). Predictions-only mode needs no adapter at all:
 the analyzers read the prediction and score columns of the data.
 """
 
@@ -19,7 +20,7 @@ import pandas as pd
 
 from rai._exceptions import DataContractError, ModelLoadError, UnsupportedError
 
-__all__ = ["ModelAdapter", "load_model", "file_sha256"]
+__all__ = ["ModelAdapter", "load_model", "file_sha256", "is_mlflow_model"]
 
 _PICKLE_SUFFIXES = {".joblib", ".pkl", ".pickle", ".jbl"}
 
@@ -48,12 +49,15 @@ class ModelAdapter:
         Where the model came from (file path or ``"python object"``), for provenance.
     sha256:
         Hash of the model file, when loaded from one.
+    provenance:
+        Extra provenance fields of the model (an MLflow model's URI, name, version and run id).
     """
 
     model: Any
     feature_names: tuple[str, ...] | None = None
     source: str = "python object"
     sha256: str | None = None
+    provenance: dict[str, str | None] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def from_estimator(cls, model: Any, *, feature_names: list[str] | None = None) -> ModelAdapter:
@@ -115,17 +119,40 @@ class ModelAdapter:
             ) from exc
 
 
-def load_model(path: str | Path, *, trust: bool = False, trusted_types: tuple[str, ...] = ()) -> ModelAdapter:
-    """Load a model file into a ``ModelAdapter``.
+def is_mlflow_model(source: str | Path) -> bool:
+    """Whether ``source`` names an MLflow model: a ``models:/`` or ``runs:/`` URI, or a folder with an MLmodel file."""
+    text = str(source)
+    return text.startswith(("models:/", "runs:/")) or (Path(text) / "MLmodel").is_file()
+
+
+def load_model(
+    path: str | Path,
+    *,
+    trust: bool = False,
+    trusted_types: tuple[str, ...] = (),
+    tracking_uri: str | None = None,
+    trust_recorded_types: bool = False,
+) -> ModelAdapter:
+    """Load a model file, or an MLflow model, into a ``ModelAdapter``.
+
+    MLflow models (``models:/NAME/VERSION``, ``models:/NAME@ALIAS``, ``runs:/RUN/PATH`` or a local
+    model folder) are read from ``tracking_uri`` (default ``MLFLOW_TRACKING_URI``) under the same
+    trust rules; see ``rai._mlflow_model``.
 
     ``.skops`` files are loaded with skops' safe loader. Types skops does not trust by default
     are loaded only when listed in ``trusted_types`` (``model.trusted_types`` in rai.yaml, the
     narrow way) or when ``trust`` is set. joblib / pickle files execute code when loaded, so they
     are refused unless ``trust=True`` (``--trust-model`` on the CLI).
     """
+    if is_mlflow_model(path):
+        from rai._mlflow_model import load_mlflow_model
+
+        return load_mlflow_model(path, tracking_uri=tracking_uri, trust=trust, trusted_types=trusted_types,
+                                 trust_recorded_types=trust_recorded_types)
     path = Path(path)
     if not path.is_file():
-        raise ModelLoadError(f"model file {str(path)!r} does not exist.")
+        hint = " (a folder: an MLflow model folder holds an MLmodel file)" if path.is_dir() else ""
+        raise ModelLoadError(f"model file {str(path)!r} does not exist{hint}.")
     suffix = path.suffix.lower()
     digest = file_sha256(path)
     if suffix == ".skops":

@@ -45,6 +45,10 @@ class Provenance(Result):
     labels_source: str | None = None
     model_sha256: str | None = None
     model_source: str | None = None
+    model_uri: str | None = None
+    model_name: str | None = None
+    model_version: str | None = None
+    model_run_id: str | None = None
     config_sha256: str | None = None
     config_source: str | None = None
     seed: int = 0

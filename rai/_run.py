@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from rai._assessment import Assessment, assess
 from rai._config import Config
@@ -34,9 +35,11 @@ def assess_files(config: Config, *, on_step: Callable[[str], None] | None = None
         reference_frame = reference.frame
         provenance.update(reference_sha256=reference.sha256, reference_source=reference.source)
     model = None
-    if config.model_path is not None:
-        step(f"loading {config.model_path.name}")
-        model = load_model(config.model_path, trust=config.trust_model, trusted_types=config.trusted_types)
+    source = config.model_source
+    if source is not None:
+        step(f"loading {source if config.model_uri else Path(source).name}")
+        model = load_model(source, trust=config.trust_model, trusted_types=config.trusted_types,
+                           tracking_uri=config.tracking_uri, trust_recorded_types=config.trust_recorded_types)
     if config.sha256 is not None:
         provenance.update(config_sha256=config.sha256, config_source=str(config.source))
     from rai.analyzers import default_analyzers

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from rai.cli._options import contract_options, split_columns
+from rai.cli._options import contract_options, model_options, split_columns
 
 __all__ = ["assess_command"]
 
@@ -19,15 +19,13 @@ __all__ = ["assess_command"]
 @contract_options("target", "prediction", "score", "sensitive", "positive-label", "id", "exclude",
                   "categorical", "numeric")
 @click.option("--task", type=click.Choice(["binary", "multiclass", "regression"]), help="Override the inferred task.")
-@click.option("--model", "model_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Model file: .skops (safe), or .joblib/.pkl with --trust-model.")
-@click.option("--trust-model", is_flag=True, help="Allow unpickling a joblib/pickle model file (runs its code).")
+@model_options
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="rai.yaml; flags override it.")
 @click.option("--only", help="Run only these analyzers, comma-separated (performance,fairness,drift,quality,errors,explanations).")
 @click.option("--seed", type=int, help="Seed of every random step (default 0).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Folder for assessment.json.")
 @click.option("--report", is_flag=True, help="Also render the model card and dashboard into --out.")
-def assess_command(data, reference, labels_path, spec_changes, task, model_path, trust_model, config_path, only, seed,
+def assess_command(data, reference, labels_path, spec_changes, task, model_changes, config_path, only, seed,
                    out_dir, report) -> None:
     """Assess a model's data: performance, fairness, drift, quality (and errors, explanations with --model).
 
@@ -53,10 +51,7 @@ def assess_command(data, reference, labels_path, spec_changes, task, model_path,
         changes["reference_path"] = reference
     if labels_path is not None:
         changes["labels_path"] = labels_path
-    if model_path is not None:
-        changes["model_path"] = model_path
-    if trust_model:
-        changes["trust_model"] = True
+    changes.update(model_changes)
     if seed is not None:
         changes["seed"] = seed
     if only is not None:

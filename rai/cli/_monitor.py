@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from rai.cli._options import contract_options
+from rai.cli._options import contract_options, model_options
 
 __all__ = ["monitor_group"]
 
@@ -83,9 +83,7 @@ def monitor_group() -> None:
               help="Late-arriving labels: a table with the --id column and the --target column, joined onto the batch.")
 @click.option("--profile", "profile_path", type=click.Path(dir_okay=False, path_type=Path),
               help="A stored reference profile (from `rai monitor profile`) instead of --reference.")
-@click.option("--model", "model_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Model file (.skops, or joblib/pickle with --trust-model): adds feature-attribution drift.")
-@click.option("--trust-model", is_flag=True, help="Allow unpickling a joblib/pickle model file (runs its code).")
+@model_options
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="rai.yaml (monitor: section).")
 @click.option("--store", help="History store URL, e.g. sqlite:///monitor.db.")
 @click.option("--webhook-url", help="An extra webhook endpoint (CloudEvents); secret from RAI_WEBHOOK_SECRET.")
@@ -94,7 +92,7 @@ def monitor_group() -> None:
 @click.option("--name", help="Monitor name (default: monitor.name or 'default').")
 @click.option("--max-wait", type=float, help="Seconds to keep retrying webhooks before leaving them to `deliver`.")
 @click.option("--fail-on-drift", is_flag=True, help="Exit 1 when dataset or prediction drift is found.")
-def run_command(reference, current, spec_changes, labels_path, profile_path, model_path, trust_model, config_path, store, webhook_url, window, name, max_wait, fail_on_drift) -> None:
+def run_command(reference, current, spec_changes, labels_path, profile_path, model_changes, config_path, store, webhook_url, window, name, max_wait, fail_on_drift) -> None:
     """Check one batch now: drift, quality (performance with labels); alert; send webhooks.
 
     \b
@@ -121,11 +119,12 @@ def run_command(reference, current, spec_changes, labels_path, profile_path, mod
     if store is None and not config.monitor.get("store"):
         raise ConfigError("missing --store URL, e.g. --store sqlite:///monitor.db (or monitor.store in rai.yaml).")
     model = None
-    model_path = model_path or config.model_path
-    if model_path is not None:
+    config = config.update(**model_changes)
+    if config.model_source is not None:  # the model adds feature-attribution drift
         from rai._model import load_model
 
-        model = load_model(model_path, trust=trust_model or config.trust_model)
+        model = load_model(config.model_source, trust=config.trust_model, trusted_types=config.trusted_types,
+                           tracking_uri=config.tracking_uri, trust_recorded_types=config.trust_recorded_types)
     mon = Monitor(mcfg, spec=spec, options=config.analyzers, seed=config.seed, model=model)
     try:
         mon.preflight()

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-__all__ = ["contract_options", "split_columns"]
+__all__ = ["contract_options", "model_options", "split_columns"]
 
 
 def split_columns(value: str | None) -> tuple[str, ...] | None:
@@ -62,3 +62,43 @@ def contract_options(*flags: str) -> Callable[[Callable[..., Any]], Callable[...
         return wrapper
 
     return decorate
+
+
+def model_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--model`` (a file, an MLflow model folder or URI) and its trust flags; the command receives
+    ``model_changes``: the ``Config`` fields given on the command line."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        source = kwargs.pop("model_source")
+        changes: dict[str, Any] = {}
+        if source is not None:
+            if source.startswith(("models:/", "runs:/")):
+                changes.update(model_uri=source, model_path=None)
+            else:
+                from pathlib import Path
+
+                changes.update(model_path=Path(source), model_uri=None)
+        for flag in ("trust_model", "trust_recorded_types"):
+            if kwargs.pop(flag):
+                changes[flag] = True
+        tracking_uri = kwargs.pop("tracking_uri")
+        if tracking_uri is not None:
+            changes["tracking_uri"] = tracking_uri
+        return command(*args, model_changes=changes, **kwargs)
+
+    options = [
+        click.option("--model", "model_source", metavar="MODEL",
+                     help="Model: a .skops file (safe), .joblib/.pkl with --trust-model, an MLflow model folder, "
+                          "or an MLflow URI (models:/NAME/VERSION, models:/NAME@ALIAS, runs:/RUN_ID/PATH)."),
+        click.option("--trust-model", is_flag=True,
+                     help="Allow loading a model that unpickles (joblib/pickle files, MLflow pickle flavors): runs its code."),
+        click.option("--trust-recorded-types", is_flag=True,
+                     help="Accept the skops types an MLflow model's MLmodel file records as trusted by its author."),
+        click.option("--tracking-uri",
+                     help="MLflow tracking (and registry) URI for models:/ and runs:/ models "
+                          "(default: model.tracking_uri in rai.yaml, then $MLFLOW_TRACKING_URI)."),
+    ]
+    for option in reversed(options):
+        wrapper = option(wrapper)
+    return wrapper
