@@ -26,6 +26,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "verify": ("rai.cli._verify:verify_command", "Recompute hashes and check an assessment's signature."),
     "gate": ("rai.cli._gate:gate_command", "Turn an assessment into a release verdict for CI."),
     "monitor": ("rai.cli._monitor:monitor_group", "Scheduled drift checks with signed retraining webhooks."),
+    "mlflow": ("rai.cli._mlflow:mlflow_group", "Log an assessment to an MLflow run (metrics, reports, verdict)."),
+    "approve": ("rai.cli._approve:approve_command", "Approve a registered MLflow model version; move its alias."),
+    "approvals": ("rai.cli._approve:approvals_command", "Show the approval history of a registered model."),
 }
 
 

@@ -25,8 +25,13 @@ __all__ = ["assess_command"]
 @click.option("--seed", type=int, help="Seed of every random step (default 0).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Folder for assessment.json.")
 @click.option("--report", is_flag=True, help="Also render the model card and dashboard into --out.")
+@click.option("--mlflow", "mlflow_log", is_flag=True,
+              help="Also log the assessment to MLflow, as `rai mlflow log` does (new run in --mlflow-experiment).")
+@click.option("--mlflow-experiment", help="Experiment of the --mlflow run (default $MLFLOW_EXPERIMENT_NAME, else Default).")
+@click.option("--policy", "policy_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="With --mlflow: also log this gate policy's verdict.")
 def assess_command(data, reference, labels_path, spec_changes, task, model_changes, config_path, only, seed,
-                   out_dir, report) -> None:
+                   out_dir, report, mlflow_log, mlflow_experiment, policy_path) -> None:
     """Assess a model's data: performance, fairness, drift, quality (and errors, explanations with --model).
 
     Without --target only the data analyzers (drift, quality) run.
@@ -79,6 +84,12 @@ def assess_command(data, reference, labels_path, spec_changes, task, model_chang
     _summary(assessment)
     for p in written:
         click.echo(f"wrote {p}")
+    if mlflow_log:
+        from rai._mlflow_log import log_assessment
+        from rai.cli._mlflow import echo_logged
+
+        echo_logged(log_assessment(path, experiment=mlflow_experiment, tracking_uri=config.tracking_uri,
+                                   policy_path=policy_path))
 
 
 def _summary(assessment) -> None:
