@@ -17,7 +17,9 @@ __all__ = ["report_command"]
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for model_card.md / .html / .json and dashboard.html.")
 @click.option("--pdf", is_flag=True, help="Also print model_card.pdf with a headless Chromium.")
-def report_command(assessment_path: Path, out_dir: Path, pdf: bool) -> None:
+@click.option("--approvals", "approvals_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Approval history to list on the card (written by `rai approvals --model NAME --json FILE`).")
+def report_command(assessment_path: Path, out_dir: Path, pdf: bool, approvals_path: Path | None) -> None:
     """Render the model card (Markdown, HTML, Model Card Toolkit JSON) and the offline dashboard.
 
     No model and no data are needed: everything comes from the assessment. When
@@ -33,7 +35,12 @@ def report_command(assessment_path: Path, out_dir: Path, pdf: bool) -> None:
 
     if assessment_path.is_dir():
         assessment_path = assessment_path / "assessment.json"
-    paths = render_reports(assessment_path, out_dir)
+    approvals = None
+    if approvals_path is not None:
+        from rai.report._approvals import load_approvals
+
+        approvals = load_approvals(approvals_path)
+    paths = render_reports(assessment_path, out_dir, approvals=approvals)
     for p in paths.values():
         click.echo(f"wrote {p}")
     if pdf:

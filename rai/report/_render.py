@@ -28,6 +28,7 @@ from markupsafe import Markup
 
 from rai._exceptions import ConfigError, InternalError
 from rai.report import _svg
+from rai.report._approvals import approvals_context
 from rai.report._context import Limits, build_context
 from rai.report._mct import model_card_json
 
@@ -205,6 +206,7 @@ def render_reports(
     signature: dict[str, Any] | None = None,
     limits: Limits | None = None,
     budget: int = DASHBOARD_BUDGET,
+    approvals: dict[str, Any] | None = None,
 ) -> dict[str, Path]:
     """Write ``model_card.md``, ``model_card.html``, ``model_card.json`` and ``dashboard.html``.
 
@@ -224,6 +226,8 @@ def render_reports(
     limits, budget:
         Caps of the summarised lists, and the dashboard's size budget in bytes; when the
         dashboard is larger, the caps are tightened until it fits, and the page says so.
+    approvals:
+        The approval history of the model (the JSON ``rai approvals --json`` writes), listed on the card.
 
     Returns
     -------
@@ -237,7 +241,9 @@ def render_reports(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
 
+    approvals_ctx = approvals_context(approvals)
     ctx = build_context(assessment, signature=signature, limits=limits)
+    ctx["approvals"] = approvals_ctx
     dashboard = render_dashboard(ctx)
     rounds = 0
     while len(dashboard.encode("utf-8")) > budget and rounds < 6:
@@ -245,6 +251,7 @@ def render_reports(
         size = len(dashboard.encode("utf-8"))
         limits = _tighter(limits)
         ctx = build_context(assessment, signature=signature, limits=limits)
+        ctx["approvals"] = approvals_ctx
         ctx["summaries"].append(
             f"The dashboard was summarised to stay within its {budget / 1e6:.1f} MB budget "
             f"({size / 1e6:.1f} MB before this pass)."
