@@ -25,7 +25,8 @@ _FILE = click.Path(exists=False, dir_okay=False, path_type=Path)
 @click.option("--data", "data_path", type=_FILE, help="The evaluation data file that was assessed.")
 @click.option("--reference", "reference_path", type=_FILE, help="The reference (training) data file.")
 @click.option("--labels", "labels_path", type=_FILE, help="The late-arriving labels file joined onto the data.")
-@click.option("--model", "model_path", type=_FILE, help="The model file.")
+@click.option("--model", "model_path", help="The model file, MLflow model folder, or MLflow URI (models:/NAME/VERSION, runs:/...).")
+@click.option("--tracking-uri", help="MLflow tracking URI for a models:/ or runs:/ --model (default $MLFLOW_TRACKING_URI).")
 @click.option("--config", "config_path", type=_FILE, help="The rai.yaml used.")
 @click.option("--key-env", default="RAI_SIGNING_KEY", show_default=True,
               help="Environment variable holding the HMAC signing key.")
@@ -34,7 +35,8 @@ _FILE = click.Path(exists=False, dir_okay=False, path_type=Path)
 @click.option("--sign", is_flag=True,
               help="Sign the assessment (write assessment.json.sig) with the key instead of verifying.")
 def verify_command(assessment_path: Path, data_path: Path | None, reference_path: Path | None,
-                   labels_path: Path | None, model_path: Path | None, config_path: Path | None, key_env: str,
+                   labels_path: Path | None, model_path: str | None, tracking_uri: str | None,
+                   config_path: Path | None, key_env: str,
                    require_signature: bool, sign: bool) -> None:
     """Recompute file hashes and check the signature of an assessment.
 
@@ -47,7 +49,7 @@ def verify_command(assessment_path: Path, data_path: Path | None, reference_path
     import os
 
     from rai._exceptions import ConfigError
-    from rai._model import file_sha256
+    from rai._model import file_sha256, is_mlflow_model
     from rai.report._signing import (
         KEY_ID_ENV,
         sign_assessment,
@@ -106,10 +108,15 @@ def verify_command(assessment_path: Path, data_path: Path | None, reference_path
     for name, path, key_name, source_name in checks:
         if path is None:
             continue
-        if not path.is_file():
-            raise ConfigError(f"--{name}: file {str(path)!r} does not exist.")
         expected = prov.get(key_name)
-        actual = file_sha256(path)
+        if name == "model" and is_mlflow_model(path):  # the checksum load_model records: the model's own file
+            from rai._mlflow_model import mlflow_model_sha256
+
+            actual = mlflow_model_sha256(path, tracking_uri=tracking_uri)
+        elif not Path(path).is_file():
+            raise ConfigError(f"--{name}: file {str(path)!r} does not exist.")
+        else:
+            actual = file_sha256(path)
         if expected is None:
             lines.append(f"BAD {name:<11} the assessment records no {key_name}; {path} has sha256 {actual}")
             failures += 1

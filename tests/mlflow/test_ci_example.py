@@ -59,7 +59,8 @@ def test_promotion_workflow_runs_as_written(tmp_path, sqlite_uri):
         assert proc.returncode == 0, f"{name}: {outputs[name][-3000:]}"
 
     client = mlflow.MlflowClient()
-    assert dict(client.get_registered_model("acs").aliases) == {"staging": "1", "production": "1"}
+    aliases = client.get_registered_model("acs").aliases
+    assert {k: str(v) for k, v in aliases.items()} == {"staging": "1", "production": "1"}
     tags = client.get_model_version("acs", "1").tags
     assert tags["rai.approval.staging.engineering.approved_by"] == "alice"
     assert tags["rai.approval.staging.engineering.note"] == "CI run 42"

@@ -59,6 +59,13 @@ def test_registered_model_gives_the_same_assessment_as_its_skops_file(rai, table
         assert prov["model_sha256"] == hashlib.sha256(fh.read()).hexdigest()
     assert from_registry["model"]["source"] == "models:/credit/1"
 
+    # rai verify recomputes the registered model's checksum; another version does not match
+    run = rai("verify", "--assessment", tables / "registry", "--model", "models:/credit/1")
+    assert run.code == 0 and "OK  model" in run.out, run.out + run.err
+    log_and_register(fit_pipeline(seed=3), "credit", tracking_uri=sqlite_uri)
+    run = rai("verify", "--assessment", tables / "registry", "--model", "models:/credit/2")
+    assert run.code == 1 and "BAD model" in run.out
+
 
 def test_alias_run_uri_and_local_folder_resolve_to_the_same_model(tables, sqlite_uri):
     import mlflow
