@@ -145,8 +145,6 @@ def approve(
     clock: Callable[[], _dt.datetime] | None = None,
 ) -> Decision:
     """Approve ``model`` (``NAME/VERSION``) for ``to``; record it and move the alias when the rules hold."""
-    from mlflow.exceptions import MlflowException
-
     from rai._mlflow_log import gate_assessment
     from rai._mlflow_model import registry_client
     from rai.gate import load_assessment_dict
@@ -160,6 +158,8 @@ def approve(
         raise ConfigError("--approver must name who approves (e.g. an e-mail address); got an empty value.")
     name, version = parse_model_ref(model, need_version=True)
     client = registry_client(tracking_uri)
+    from mlflow.exceptions import MlflowException
+
     try:
         mv = client.get_model_version(name, version)
     except MlflowException as exc:
@@ -234,16 +234,17 @@ def approval_history(model: str, *, tracking_uri: str | None = None) -> tuple[li
     Each entry is the approval's fields plus ``signature_status``: ``valid``, ``INVALID``,
     ``unsigned``, or ``not checked`` when ``RAI_SIGNING_KEY`` is not set.
     """
-    from mlflow.exceptions import MlflowException
-
     from rai._mlflow_model import registry_client
     from rai.report._signing import signing_key
 
     name, version = parse_model_ref(model, need_version=False)
     client = registry_client(tracking_uri)
+    from mlflow.exceptions import MlflowException
+
     try:
         registered = client.get_registered_model(name)
-        versions = [client.get_model_version(name, version)] if version else client.search_model_versions(f"name='{name}'")
+        quoted = name.replace("'", "\\'")
+        versions = [client.get_model_version(name, version)] if version else client.search_model_versions(f"name='{quoted}'")
     except MlflowException as exc:
         raise ConfigError(f"--model {model!r}: not in the registry ({exc.message.splitlines()[0]}).") from None
     key = signing_key()

@@ -98,14 +98,6 @@ class LoggedRun:
     artifacts: tuple[str, ...]
 
 
-def _mlflow_client(tracking_uri: str | None) -> Any:
-    try:
-        from mlflow import MlflowClient
-    except ImportError as exc:
-        raise ConfigError('rai mlflow needs the mlflow extra: pip install "rai-toolkit[mlflow]".') from exc
-    return MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
-
-
 def _target_run(client: Any, run_id: str | None, experiment: str | None) -> tuple[str, str, bool]:
     """(run id, experiment id, created here) of the run to log to."""
     from mlflow.exceptions import MlflowException
@@ -147,12 +139,14 @@ def log_assessment(
     policy_path:
         The gate policy of the logged verdict; without one no verdict is logged.
     """
-    from mlflow.entities import Metric as MlflowMetric
-    from mlflow.entities import RunTag
-
+    from rai._mlflow_model import registry_client
     from rai.gate import load_assessment_dict, render_junit, render_markdown
     from rai.report import render_reports
     from rai.results import metric_stream
+
+    client = registry_client(tracking_uri)  # first: a clear error when the mlflow extra is missing
+    from mlflow.entities import Metric as MlflowMetric
+    from mlflow.entities import RunTag
 
     path = Path(assessment_path)
     if path.is_dir():
@@ -160,7 +154,6 @@ def log_assessment(
     doc = load_assessment_dict(str(path))
     gate = None if policy_path is None else gate_assessment(doc, policy_path=policy_path, assessment_source=str(path))
     stream = metric_stream(doc)
-    client = _mlflow_client(tracking_uri)
     run_id, experiment_id, created = _target_run(client, run_id, experiment)
 
     now = int(time.time() * 1000)

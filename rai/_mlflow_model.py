@@ -56,7 +56,8 @@ def registry_client(tracking_uri: str | None = None) -> Any:
     try:
         from mlflow import MlflowClient
     except ImportError as exc:  # the optional extra is not installed
-        raise ModelLoadError('MLflow models need the mlflow extra: pip install "rai-toolkit[mlflow]".') from exc
+        raise ModelLoadError('MLflow models, rai mlflow, rai approve and rai approvals need the mlflow extra: '
+                             'pip install "rai-toolkit[mlflow]".') from exc
     return MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
 
 
