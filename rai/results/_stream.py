@@ -46,6 +46,10 @@ class Metric:
     insufficient: bool = False
     reason: str | None = None
     headline: bool = False
+    #: groups (or other parts) left out of the number, each with why (e.g. too few actual positives)
+    excluded: tuple[str, ...] = ()
+    #: the sizes behind the number, each ``(label, count, too small)``: the groups a disparity compares
+    sizes: tuple[tuple[str, int | None, bool], ...] = ()
 
     def qualifier(self, key: str) -> str | None:
         """The value of one qualifier, or ``None``."""
@@ -77,6 +81,8 @@ class Metric:
             "insufficient": self.insufficient,
             "reason": self.reason,
             "headline": self.headline,
+            "excluded": list(self.excluded),
+            "sizes": [list(s) for s in self.sizes],
         }
 
 
