@@ -22,7 +22,7 @@ import datetime as _dt
 import functools
 from typing import Any
 
-from rai.gate._paths import Measurement, iter_metrics, resolve
+from rai.gate._paths import AbsentSection, Measurement, iter_metrics, resolve
 from rai.gate._policy import Check, Policy
 
 __all__ = [
@@ -300,6 +300,18 @@ def _evaluate_check(check: Check, doc: dict[str, Any], base_doc: dict[str, Any] 
     return dataclasses.replace(result, reason=reason)
 
 
+def _evaluate_or_skip(policy: Policy, check: Check, doc: dict[str, Any], base_doc: dict[str, Any] | None,
+                      streams: tuple[list[Any], list[Any] | None]) -> CheckResult:
+    try:
+        return _evaluate_check(check, doc, base_doc, streams)
+    except AbsentSection as exc:
+        if policy.absent != "skip":
+            raise
+        why = str(exc).split(": ", 1)[-1]
+        not_run = MeasuredOutcome(Measurement((), f"no {exc.section} result", None), SKIPPED, why, None)
+        return CheckResult(check, SKIPPED, "skip", why, (not_run,))
+
+
 @dataclasses.dataclass(frozen=True)
 class ComparisonRow:
     """One number shared by the assessment and the baseline (the champion)."""
@@ -468,7 +480,7 @@ def evaluate(
     base_doc = None if baseline is None else _as_dict(baseline)
     # the metric stream of each document, read once: every check and the comparison use it
     streams = (list(iter_metrics(doc)), None if base_doc is None else list(iter_metrics(base_doc)))
-    results = tuple(_evaluate_check(check, doc, base_doc, streams) for check in policy.checks)
+    results = tuple(_evaluate_or_skip(policy, check, doc, base_doc, streams) for check in policy.checks)
     comparison = None if base_doc is None else tuple(compare(doc, base_doc, streams=streams))  # type: ignore[arg-type]
     return Verdict(
         policy=policy,

@@ -47,6 +47,7 @@ from rai._exceptions import ConfigError
 
 __all__ = [
     "MetricPath",
+    "AbsentSection",
     "Measurement",
     "Size",
     "parse_metric_path",
@@ -148,6 +149,14 @@ class MetricPath:
                 raise ConfigError(f"metric path {self.text!r} needs {key!r} (e.g. {key}: SEX).")
         if "group" in given and "sensitive_feature" not in given:
             raise ConfigError(f"'group' needs 'sensitive_feature' too (which feature's group {given['group']!r} is).")
+
+
+class AbsentSection(ConfigError):
+    """A check names a result section the assessment does not have (its analyzer did not run)."""
+
+    def __init__(self, message: str, *, section: str) -> None:
+        super().__init__(message)
+        self.section = section
 
 
 def _unknown_path(text: str, why: str) -> ConfigError:
@@ -322,7 +331,8 @@ class _Resolver:
             if isinstance(note, dict) and note.get("analyzer") == name and note.get("message"):
                 reason = f" ({note.get('level', 'note')}: {note['message']})"
                 break
-        raise self.fail(f"the {self.role} has no {name} result: the {name} analyzer did not run{reason}")
+        raise AbsentSection(f"{self.check.where}: the {self.role} has no {name} result: the {name} analyzer did not run{reason}",
+                            section=name)
 
     def pick(self, options: list[str], wanted: str | None, what: str) -> list[str]:
         """``[wanted]`` when it is among ``options``, all options when ``wanted`` is None."""
