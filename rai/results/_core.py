@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from rai._serialize import Result
-from rai.results._stream import Metric, register_section
+from rai.results._stream import Metric, PathDoc, document_paths, register_section
 
 __all__ = [
     "Interval",
@@ -408,3 +408,41 @@ def _walk_quality(quality: dict[str, Any]) -> Iterator[Metric]:
         for field in _QUALITY_FIELDS:
             if field in row:
                 yield Metric(f"quality.columns.{field}", row[field], quals, n=n, n_effective=n, sizes=sizes)
+
+
+_ROWS = "never (rows of the whole table)"
+_GROUP_ROWS = "the group has fewer rows than `min_group_size`"
+document_paths("performance", [
+    PathDoc("performance.<metric>", (), "overall value: accuracy, precision, recall, f1, balanced_accuracy, roc_auc, log_loss, brier, ece; mae, rmse, r2 (regression); with bootstrap interval", _ROWS),
+    PathDoc("performance.n_rows", (), "rows assessed", _ROWS),
+    PathDoc("performance.by_group.<metric>", ("sensitive_feature", "group"), "the metric in one group, with its interval", _GROUP_ROWS),
+])
+document_paths("fairness", [
+    PathDoc("fairness.<name>.difference", ("sensitive_feature",),
+            "judged gap, max - min over the groups large enough to judge for this rate (`demographic_parity`, `equal_opportunity`, `equalized_odds` (worse of TPR and FPR), `selection_rate`, `true_positive_rate`, `false_positive_rate`, `accuracy`); the groups set aside are listed in `excluded`; interval from simultaneous signed pairwise differences (contains 0 when parity cannot be excluded)",
+            "fewer than two groups reach `min_group_size` in the rate's denominator: rows (selection rate, accuracy), actual positives (TPR, equal opportunity), actual negatives (FPR)"),
+    PathDoc("fairness.<name>.ratio", ("sensitive_feature",), "judged ratio, min / max over the same groups; interval from pairwise log-ratios (contains 1 when parity cannot be excluded)",
+            "as the difference"),
+    PathDoc("fairness.<name>.all_groups.difference", ("sensitive_feature",), "fairlearn's difference over every group (its `MetricFrame.difference()` / `*_difference` functions)",
+            "any group has fewer rows than `min_group_size`"),
+    PathDoc("fairness.<name>.all_groups.ratio", ("sensitive_feature",), "fairlearn's ratio over every group", "any group has fewer rows than `min_group_size`"),
+    PathDoc("fairness.<name>.by_group", ("sensitive_feature", "group"), "the group's rate (selection rate, TPR, FPR, accuracy) with its interval; `n_effective` is the rate's denominator",
+            "the rate's denominator in the group is below `min_group_size`"),
+])
+document_paths("drift", [
+    PathDoc("drift.share_drifted", (), "share of feature columns that drifted", _ROWS),
+    PathDoc("drift.n_drifted", (), "number of drifted feature columns", _ROWS),
+    PathDoc("drift.n_columns", (), "feature columns compared", _ROWS),
+    PathDoc("drift.dataset_drift", (), "true when the share drifted reaches `drift_share_threshold`", _ROWS),
+    PathDoc("drift.drift_share_threshold", (), "the share that makes dataset drift (0.5, evidently's default)", _ROWS),
+    PathDoc("drift.columns.<field>", ("column",), "a feature column's drift: statistic, p_value, p_value_adjusted, psi, drifted, threshold (the path may also name the column: `drift.columns.AGEP.statistic`)", _ROWS),
+    PathDoc("drift.prediction.<field>", ("column",), "the same for the prediction, score and target columns", _ROWS),
+])
+document_paths("quality", [
+    PathDoc("quality.duplicate_row_share", (), "share of rows that repeat an earlier row", _ROWS),
+    PathDoc("quality.duplicate_rows", (), "rows that repeat an earlier row", _ROWS),
+    PathDoc("quality.n_rows", (), "rows of the assessed table", _ROWS),
+    PathDoc("quality.n_columns", (), "columns of the assessed table", _ROWS),
+    PathDoc("quality.issues", ("column",), "number of quality issues: of the table, or of one column", _ROWS),
+    PathDoc("quality.columns.<field>", ("column",), "missing_share, n_missing, n_unique, constant, type_mismatch_count, out_of_range_count, out_of_range_share, unseen_count", _ROWS),
+])

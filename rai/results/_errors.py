@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any, Literal
 
 from rai._serialize import Result
-from rai.results._stream import Metric, register_section
+from rai.results._stream import Metric, PathDoc, document_paths, register_section
 
 __all__ = ["CohortFilter", "ErrorCohort", "ErrorHeatmap", "ErrorResult", "HeatmapAxis"]
 
@@ -148,3 +148,12 @@ def _walk_errors(errors: dict[str, Any]) -> Iterator[Metric]:
             yield Metric(f"errors.{path}.{field}", cohort.get(field), quals, n=cohort.get("size"),
                          n_effective=cohort.get("size"), headline=headline and field == "error_rate",
                          sizes=((f"cohort {cohort.get('rule')}", cohort.get("size"), False),))
+
+
+document_paths("errors", [
+    PathDoc("errors.error_rate", (), "share of rows the model gets wrong", "never"),
+    PathDoc("errors.n_errors", (), "rows the model gets wrong", "never"),
+    PathDoc("errors.n_rows", (), "rows analysed", "never"),
+    PathDoc("errors.worst_cohort.<field>", (), "the error cohort with the highest error rate (ties: the larger): error_rate, error_coverage, size, n_errors, p_value", "no cohort was found"),
+    PathDoc("errors.cohorts.<field>", ("cohort",), "every error cohort (`cohort` is its rule)", "no cohort was found"),
+])

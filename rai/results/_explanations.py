@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any, Literal
 
 from rai._serialize import Result
-from rai.results._stream import Metric, register_section
+from rai.results._stream import Metric, PathDoc, document_paths, register_section
 
 __all__ = [
     "ExplanationResult",
@@ -165,3 +165,10 @@ def _walk_explanations(expl: dict[str, Any]) -> Iterator[Metric]:
             yield Metric("explanations.rank_of", rank, quals, n=n, n_effective=n, sizes=(('features ranked', n, False),))
             yield Metric("explanations.importance_of", r["importance"], quals, n=n, n_effective=n, sizes=(('features ranked', n, False),))
             yield Metric("explanations.share_of", float(r["importance"]) / total if total > 0 else None, quals, n=n, n_effective=n, sizes=(('features ranked', n, False),))
+
+
+document_paths("explanations", [
+    PathDoc("explanations.rank_of", ("feature", "method"), "rank of a feature in global importance (1 = most important; ties share the better rank)", "never"),
+    PathDoc("explanations.importance_of", ("feature", "method"), "its global importance", "never"),
+    PathDoc("explanations.share_of", ("feature", "method"), "its share of the method's total importance (0 to 1)", "never"),
+])
