@@ -206,6 +206,7 @@ def render_reports(
     signature: dict[str, Any] | None = None,
     limits: Limits | None = None,
     budget: int = DASHBOARD_BUDGET,
+    policy: Any = None,
     approvals: dict[str, Any] | None = None,
 ) -> dict[str, Path]:
     """Write ``model_card.md``, ``model_card.html``, ``model_card.json`` and ``dashboard.html``.
@@ -226,6 +227,9 @@ def render_reports(
     limits, budget:
         Caps of the summarised lists, and the dashboard's size budget in bytes; when the
         dashboard is larger, the caps are tightened until it fits, and the page says so.
+    policy:
+        The ``rai.gate.Policy`` that judges every check the reports list (default: the policy
+        that ships with the package, as ``rai gate`` without ``--policy``).
     approvals:
         The approval history of the model (the JSON ``rai approvals --json`` writes), listed on the card.
 
@@ -242,7 +246,7 @@ def render_reports(
     out.mkdir(parents=True, exist_ok=True)
 
     approvals_ctx = approvals_context(approvals)
-    ctx = build_context(assessment, signature=signature, limits=limits)
+    ctx = build_context(assessment, signature=signature, limits=limits, policy=policy)
     ctx["approvals"] = approvals_ctx
     dashboard = render_dashboard(ctx)
     rounds = 0
@@ -250,7 +254,7 @@ def render_reports(
         rounds += 1
         size = len(dashboard.encode("utf-8"))
         limits = _tighter(limits)
-        ctx = build_context(assessment, signature=signature, limits=limits)
+        ctx = build_context(assessment, signature=signature, limits=limits, policy=policy)
         ctx["approvals"] = approvals_ctx
         ctx["summaries"].append(
             f"The dashboard was summarised to stay within its {budget / 1e6:.1f} MB budget "
