@@ -3,7 +3,7 @@
 ``approve`` decides first and writes only when everything holds, so a refused approval leaves the
 registry exactly as it was:
 
-1. the gate judges the assessment (``rai.gate.evaluate``, the given policy or the shipped preset);
+1. the gate judges the assessment (``rai.gate.evaluate``, the given policy or the shipped default);
 2. the promotion rules: ``staging`` needs a passed gate; ``production`` needs the version to hold
    the ``staging`` alias, and approvals of the version (this one included, the staging sign-off
    counts) by an ``engineering`` approver and a ``risk`` approver who are two different people;

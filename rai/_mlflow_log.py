@@ -7,11 +7,13 @@ What lands on the run (documented in docs/mlflow.md, "What `rai mlflow log` writ
   ``rai_ci_low/...`` and ``rai_ci_high/...`` with the same tail. Insufficient numbers are not
   logged as metrics (a chart would show them as facts); they are in ``rai/metric_stream.json``;
 * artifacts under ``rai/``: ``assessment.json`` (and its ``.sig``), ``metric_stream.json``, the
-  model card (md, html, json), ``dashboard.html``, and with a policy ``gate/verdict.json``,
-  ``gate/summary.md``, ``gate/junit.xml``;
+  model card (md, html, json) and ``dashboard.html`` judged by the policy, and the verdict as
+  ``gate/verdict.json``, ``gate/summary.md``, ``gate/junit.xml``;
 * tags: ``rai.version``, ``rai.assessment_sha256``, the input hashes (``rai.data_sha256``, ...),
-  ``rai.model_uri``, ``rai.metrics.logged``, ``rai.metrics.insufficient``, and with a policy
-  ``rai.gate.status``, ``rai.gate.policy`` and ``rai.gate.policy_sha256``.
+  ``rai.model_uri``, ``rai.metrics.logged``, ``rai.metrics.insufficient``, ``rai.gate.status``,
+  ``rai.gate.policy`` and ``rai.gate.policy_sha256``.
+
+The policy is the one given, else the shipped default (as ``rai gate`` without ``--policy``).
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ class GateOutcome:
     """The gate's verdict on an assessment, with the policy it was judged by."""
 
     verdict: Any
+    policy: Any
     policy_source: str
     policy_sha256: str
 
@@ -69,21 +72,19 @@ class GateOutcome:
 
 def gate_assessment(doc: dict[str, Any], *, policy_path: str | Path | None = None,
                     assessment_source: str | None = None) -> GateOutcome:
-    """Judge an assessment dict with ``rai.gate.evaluate``: the given policy, or the shipped preset."""
-    import yaml
-
-    from rai.gate import evaluate, load_policy, parse_policy, preset_policy_text
+    """Judge an assessment dict with ``rai.gate.evaluate``: the given policy, or the shipped default."""
+    from rai.gate import default_policy, evaluate, load_policy, preset_policy_text
 
     if policy_path is not None:
         path = Path(policy_path)
         policy = load_policy(path)
         raw, source = path.read_bytes(), str(path)
     else:
-        text = preset_policy_text()
-        policy = parse_policy(yaml.safe_load(text), source="the shipped preset policy")
-        raw, source = text.encode("utf-8"), "preset"
+        policy = default_policy()
+        raw, source = preset_policy_text().encode("utf-8"), "default"
     verdict = evaluate(policy, doc, assessment_source=assessment_source)
-    return GateOutcome(verdict=verdict, policy_source=source, policy_sha256=hashlib.sha256(raw).hexdigest())
+    return GateOutcome(verdict=verdict, policy=policy, policy_source=source,
+                       policy_sha256=hashlib.sha256(raw).hexdigest())
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,7 +95,7 @@ class LoggedRun:
     experiment_id: str
     n_metrics: int
     n_insufficient: int
-    gate_status: str | None
+    gate_status: str
     artifacts: tuple[str, ...]
 
 
@@ -137,7 +138,7 @@ def log_assessment(
     tracking_uri:
         The tracking server (default ``$MLFLOW_TRACKING_URI``).
     policy_path:
-        The gate policy of the logged verdict; without one no verdict is logged.
+        The gate policy of the logged verdict and reports (default: the shipped default policy).
     """
     from rai._mlflow_model import registry_client
     from rai.gate import load_assessment_dict, render_junit, render_markdown
@@ -152,7 +153,7 @@ def log_assessment(
     if path.is_dir():
         path = path / "assessment.json"
     doc = load_assessment_dict(str(path))
-    gate = None if policy_path is None else gate_assessment(doc, policy_path=policy_path, assessment_source=str(path))
+    gate = gate_assessment(doc, policy_path=policy_path, assessment_source=str(path))
     stream = metric_stream(doc)
     run_id, experiment_id, created = _target_run(client, run_id, experiment)
 
@@ -173,10 +174,10 @@ def log_assessment(
         "rai.assessment_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
         "rai.metrics.logged": str(len(stream) - insufficient),
         "rai.metrics.insufficient": str(insufficient),
+        "rai.gate.status": gate.status,
+        "rai.gate.policy": gate.policy_source,
+        "rai.gate.policy_sha256": gate.policy_sha256,
     }
-    if gate is not None:
-        tags.update({"rai.gate.status": gate.status, "rai.gate.policy": gate.policy_source,
-                     "rai.gate.policy_sha256": gate.policy_sha256})
     for field in ("data_sha256", "reference_sha256", "labels_sha256", "model_sha256", "config_sha256", "model_uri"):
         if prov.get(field):
             tags[f"rai.{field}"] = str(prov[field])
@@ -190,13 +191,12 @@ def log_assessment(
             (folder / sig.name).write_bytes(sig.read_bytes())
         (folder / "metric_stream.json").write_text(
             json.dumps([m.to_dict() for m in stream], indent=1, allow_nan=False) + "\n", encoding="utf-8")
-        render_reports(path, folder)
-        if gate is not None:
-            (folder / "gate").mkdir()
-            (folder / "gate" / "verdict.json").write_text(
-                json.dumps(gate.verdict.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
-            (folder / "gate" / "summary.md").write_text(render_markdown(gate.verdict) + "\n", encoding="utf-8")
-            (folder / "gate" / "junit.xml").write_text(render_junit(gate.verdict), encoding="utf-8")
+        render_reports(path, folder, policy=gate.policy)
+        (folder / "gate").mkdir()
+        (folder / "gate" / "verdict.json").write_text(
+            json.dumps(gate.verdict.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
+        (folder / "gate" / "summary.md").write_text(render_markdown(gate.verdict) + "\n", encoding="utf-8")
+        (folder / "gate" / "junit.xml").write_text(render_junit(gate.verdict), encoding="utf-8")
         artifacts = tuple(sorted(p.relative_to(tmp).as_posix() for p in folder.rglob("*") if p.is_file()))
 
         for start in range(0, len(metrics), _BATCH):
@@ -206,4 +206,4 @@ def log_assessment(
     if created:
         client.set_terminated(run_id)
     return LoggedRun(run_id=run_id, experiment_id=experiment_id, n_metrics=len(metrics), n_insufficient=insufficient,
-                     gate_status=None if gate is None else gate.status, artifacts=artifacts)
+                     gate_status=gate.status, artifacts=artifacts)

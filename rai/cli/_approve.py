@@ -22,7 +22,7 @@ __all__ = ["approve_command", "approvals_command"]
 @click.option("--assessment", "assessment_path", required=True, type=click.Path(path_type=Path),
               help="assessment.json of this model version (from `rai assess --model models:/NAME/VERSION`).")
 @click.option("--policy", "policy_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Gate policy (default: the shipped preset, as `rai gate --init` writes it).")
+              help="Gate policy (default: the shipped default policy, as `rai gate` without --policy).")
 @click.option("--note", help="A note kept with the approval.")
 @click.option("--tracking-uri", help="MLflow tracking and registry URI (default $MLFLOW_TRACKING_URI).")
 @click.pass_context

@@ -29,7 +29,7 @@ __all__ = ["assess_command"]
               help="Also log the assessment to MLflow, as `rai mlflow log` does (new run in --mlflow-experiment).")
 @click.option("--mlflow-experiment", help="Experiment of the --mlflow run (default $MLFLOW_EXPERIMENT_NAME, else Default).")
 @click.option("--policy", "policy_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="With --mlflow: also log this gate policy's verdict.")
+              help="With --mlflow: the gate policy of the logged verdict (default: the shipped default policy).")
 def assess_command(data, reference, labels_path, spec_changes, task, model_changes, config_path, only, seed,
                    out_dir, report, mlflow_log, mlflow_experiment, policy_path) -> None:
     """Assess a model's data: performance, fairness, drift, quality (and errors, explanations with --model).

@@ -20,7 +20,7 @@ def mlflow_group() -> None:
 @click.option("--run-id", help="Log to this existing MLflow run.")
 @click.option("--experiment", help="Log to a new run in this experiment (default $MLFLOW_EXPERIMENT_NAME, else Default).")
 @click.option("--policy", "policy_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Gate policy: also log its verdict (rai.gate.status tag, rai/gate/ artifacts). Without it no verdict is logged.")
+              help="Gate policy of the logged verdict and reports (default: the shipped default policy, as `rai gate`).")
 @click.option("--tracking-uri", help="MLflow tracking URI (default $MLFLOW_TRACKING_URI).")
 def log_command(assessment_path: Path, run_id: str | None, experiment: str | None, policy_path: Path | None,
                 tracking_uri: str | None) -> None:
@@ -39,6 +39,5 @@ def log_command(assessment_path: Path, run_id: str | None, experiment: str | Non
 
 def echo_logged(logged) -> None:
     click.echo(f"logged {logged.n_metrics} metrics ({logged.n_insufficient} insufficient numbers left to "
-               f"rai/metric_stream.json), {len(logged.artifacts)} artifacts; gate "
-               f"{logged.gate_status or 'not run (no --policy)'}")
+               f"rai/metric_stream.json), {len(logged.artifacts)} artifacts; gate {logged.gate_status}")
     click.echo(f"run {logged.run_id} (experiment {logged.experiment_id})")

@@ -98,7 +98,9 @@ def test_log_to_an_existing_run_and_bad_input(rai, tmp_path, sqlite_uri, assesse
     metrics = mlflow.MlflowClient().get_run(own.info.run_id).data.metrics
     assert metrics["accuracy_of_my_own"] == 0.5 and "rai/performance.accuracy" in metrics
     tags = mlflow.MlflowClient().get_run(own.info.run_id).data.tags
-    assert "rai.gate.status" not in tags and "not run (no --policy)" in run.out  # no policy, no verdict
+    # no --policy: the shipped default policy judges, as `rai gate` without --policy
+    gate = rai("gate", "--assessment", path)
+    assert tags["rai.gate.policy"] == "default" and tags["rai.gate.status"] == {0: "passed", 1: "failed"}[gate.code]
 
     run = rai("mlflow", "log", "--assessment", path, "--run-id", "0" * 32)
     assert run.code == 2 and "--run-id" in run.err and "Traceback" not in run.err
