@@ -130,7 +130,9 @@ def mlflow_server(tmp_path_factory):
 
 
 @pytest.fixture
-def server_uri(mlflow_server, monkeypatch) -> str:
+def server_uri(mlflow_server, monkeypatch, tmp_path) -> str:
+    """MLFLOW_TRACKING_URI points at the session's server; the working folder is the test's own."""
+    monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MLFLOW_TRACKING_URI", mlflow_server)
     yield mlflow_server
     import mlflow
