@@ -15,11 +15,10 @@ from rai._mlflow_log import MAX_KEY_LENGTH, metric_key
 
 from ..conftest import make_binary
 from .conftest import FEATURES, fit_pipeline, log_and_register
-from .stream_standin import performance_walker  # noqa: F401  (fixture)
 
 
 @pytest.fixture
-def assessed(rai, tmp_path, sqlite_uri, performance_walker):
+def assessed(rai, tmp_path, sqlite_uri):
     """A registered model assessed by its models:/ URI; group 'c' (12 rows) is too small to judge."""
     model = fit_pipeline()
     log_and_register(model, "logged", tracking_uri=sqlite_uri)
@@ -110,7 +109,7 @@ def test_log_to_an_existing_run_and_bad_input(rai, tmp_path, sqlite_uri, assesse
     assert run.code == 2 and "does not exist" in run.err
 
 
-def test_assess_with_mlflow_flag_logs_a_run(rai, tmp_path, sqlite_uri, performance_walker):
+def test_assess_with_mlflow_flag_logs_a_run(rai, tmp_path, sqlite_uri):
     import mlflow
 
     frame = make_binary(600, seed=8)
