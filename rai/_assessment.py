@@ -203,9 +203,11 @@ def assess(
         slots[name] = result
 
     prov_fields = dict(provenance or {})
-    prov_fields.setdefault("data_sha256", frame_sha256(data))
-    if reference is not None:
-        prov_fields.setdefault("reference_sha256", frame_sha256(reference))
+    # hash the tables only when the caller did not give the hashes of their files
+    if "data_sha256" not in prov_fields:
+        prov_fields["data_sha256"] = frame_sha256(data)
+    if reference is not None and "reference_sha256" not in prov_fields:
+        prov_fields["reference_sha256"] = frame_sha256(reference)
     if adapter is not None:
         prov_fields.setdefault("model_sha256", adapter.sha256)
         prov_fields.setdefault("model_source", adapter.source)

@@ -16,11 +16,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from rai._exceptions import ConfigError, DataContractError
 from rai._spec import ValidatedData, _infer_feature_type
 from rai.analyzers._base import Analyzer, check_param
+from rai.analyzers._summaries import column_summary
 from rai.analyzers._stattests import (
     STATTESTS,
     Kind,
@@ -294,6 +294,8 @@ class DriftAnalyzer(Analyzer):
         tested = [i for i, row in enumerate(rows) if STATTESTS[row.method].kind == "p_value" and row.p_value is not None]
         adjusted: dict[int, float] = {}
         if self.correction == "bh" and tested:
+            from scipy import stats
+
             ps = np.array([rows[i].p_value for i in tested], dtype=np.float64)
             adjusted = dict(zip(tested, stats.false_discovery_control(ps, method="bh").tolist()))
         out = []
@@ -397,12 +399,16 @@ def _column_roles(reference: Any) -> list[tuple[str, str, Kind]]:
 def _summaries(data: Any, columns: list[tuple[str, Kind]], n_jobs: int) -> dict[str, Summary]:
     if _is_profile(data):
         return {name: data.summary(name) for name, _ in columns}
-    frame = data.frame
+    if not isinstance(data, ValidatedData):  # a bare table-like object: nothing to share the summaries with
+        frame = data.frame
 
-    def one(item: tuple[str, Kind]) -> tuple[str, Summary]:
-        name, kind = item
-        series = frame[name]
-        return name, summarize_numeric(series) if kind == "numeric" else summarize_categorical(series)
+        def one(item: tuple[str, Kind]) -> tuple[str, Summary]:
+            name, kind = item
+            series = frame[name]
+            return name, summarize_numeric(series) if kind == "numeric" else summarize_categorical(series)
+    else:
+        def one(item: tuple[str, Kind]) -> tuple[str, Summary]:
+            return item[0], column_summary(data, *item)
 
     if n_jobs > 1 and len(columns) > 1:
         with ThreadPoolExecutor(max_workers=n_jobs) as pool:
