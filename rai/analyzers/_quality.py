@@ -30,7 +30,7 @@ import pandas as pd
 
 from rai._spec import ValidatedData, _infer_feature_type
 from rai.analyzers._base import Analyzer, check_param
-from rai.analyzers._stattests import label_values
+from rai.analyzers._stattests import Summary, label_values
 from rai.analyzers._summaries import column_summary
 from rai.results._core import ColumnQuality, QualityIssue, QualityResult
 
@@ -137,7 +137,7 @@ class QualityAnalyzer(Analyzer):
             columns.append(cq)
             issues.extend(found)
 
-        duplicated_columns = _identical_columns(frame[[c for c in frame.columns if str(c) in checked]],
+        duplicated_columns = _identical_columns(frame, [c for c in frame.columns if str(c) in checked],
                                                 {c.column: (c.n_missing, c.n_unique) for c in columns})
         for group in duplicated_columns:
             issues.append(QualityIssue(
@@ -220,17 +220,14 @@ class QualityAnalyzer(Analyzer):
         out_count = 0
         out_share: float | None = None
         if checked and kind == "numeric" and ref is not None and ref.minimum is not None:
-            values, counts = facts.numeric_counts()
-            below = counts[: np.searchsorted(values, ref.minimum, side="left")].sum()
-            above = counts[np.searchsorted(values, ref.maximum, side="right"):].sum()
-            out_count = int(below + above)
-            n_finite = int(counts.sum())
+            out_count = facts.outside(ref.minimum, ref.maximum)
+            n_finite = facts.numeric().n
             out_share = out_count / n_finite if n_finite else 0.0
             if out_count:
                 issues.append(QualityIssue(
                     name, "out_of_range", "warning" if out_share > self.new_value_threshold else "info",
                     f"column {name!r} has {out_count} value(s) ({out_share:.2%}) outside the reference range "
-                    f"[{ref.minimum:g}, {ref.maximum:g}] (min {values[0]:g}, max {values[-1]:g})",
+                    f"[{ref.minimum:g}, {ref.maximum:g}] (min {facts.minimum:g}, max {facts.maximum:g})",
                 ))
 
         # categories the reference never had
@@ -300,23 +297,31 @@ class _Facts:
     n_unique: int
     types: pd.Series
 
-    def numeric_counts(self) -> tuple[np.ndarray, np.ndarray]:
-        """Distinct finite values (sorted) and their counts."""
-        return column_summary(self.data, self.name, "numeric").as_counts()
+    def numeric(self) -> Summary:
+        """The column's finite numeric values, sorted (raw or as distinct values with counts)."""
+        return column_summary(self.data, self.name, "numeric")
 
     def label_counts(self) -> tuple[np.ndarray, np.ndarray]:
         """Category labels (sorted) and their counts, missing values left out."""
         summary = column_summary(self.data, self.name, "categorical")
         return summary.values, summary.counts
 
+    def outside(self, low: float, high: float) -> int:
+        """How many finite values lie outside ``[low, high]``."""
+        summary = self.numeric()
+        lo, hi = np.searchsorted(summary.values, low, side="left"), np.searchsorted(summary.values, high, side="right")
+        if summary.counts is None:
+            return int(lo + summary.values.size - hi)
+        return int(summary.counts[:lo].sum() + summary.counts[hi:].sum())
+
     @property
     def minimum(self) -> float | None:
-        values = self.numeric_counts()[0] if self.kind == "numeric" else np.zeros(0)
+        values = self.numeric().values if self.kind == "numeric" else np.zeros(0)
         return float(values[0]) if values.size else None
 
     @property
     def maximum(self) -> float | None:
-        values = self.numeric_counts()[0] if self.kind == "numeric" else np.zeros(0)
+        values = self.numeric().values if self.kind == "numeric" else np.zeros(0)
         return float(values[-1]) if values.size else None
 
 
@@ -457,16 +462,16 @@ def _same_values(a: pd.Series, b: pd.Series) -> bool:
     return bool(((a == b) | (a.isna() & b.isna())).all())
 
 
-def _identical_columns(frame: pd.DataFrame, signatures: dict[str, tuple[int, int]]) -> list[list[str]]:
-    """Groups of columns with equal values on every row.
+def _identical_columns(frame: pd.DataFrame, columns: list[Any], signatures: dict[str, tuple[int, int]]) -> list[list[str]]:
+    """Groups of ``columns`` with equal values on every row.
 
     Only columns with the same (missing count, distinct count) can be equal, so only those are
     hashed (a hash per column, then an exact check of equal hashes).
     """
-    if frame.shape[1] < 2 or len(frame) == 0:
+    if len(columns) < 2 or len(frame) == 0:
         return []
     by_signature: dict[tuple[int, int], list[str]] = {}
-    for column in frame.columns:
+    for column in columns:
         by_signature.setdefault(signatures[str(column)], []).append(column)
     candidates = [c for group in by_signature.values() if len(group) > 1 for c in group]
     if len(candidates) < 2:

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from rai.cli._options import contract_options, split_columns
+from rai.cli._progress import quiet_option
 
 __all__ = ["assess_command"]
 
@@ -27,8 +28,9 @@ __all__ = ["assess_command"]
 @click.option("--seed", type=int, help="Seed of every random step (default 0).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Folder for assessment.json.")
 @click.option("--report", is_flag=True, help="Also render the model card and dashboard into --out.")
+@quiet_option
 def assess_command(data, reference, labels_path, spec_changes, task, model_path, trust_model, config_path, only, seed,
-                   out_dir, report) -> None:
+                   out_dir, report, quiet) -> None:
     """Assess a model's data: performance, fairness, drift, quality (and errors, explanations with --model).
 
     Without --target only the data analyzers (drift, quality) run.
@@ -68,7 +70,7 @@ def assess_command(data, reference, labels_path, spec_changes, task, model_path,
     if config.data_path is None:
         raise click.UsageError("missing --data FILE (or data.path in --config).")
 
-    with Progress() as progress:
+    with Progress(quiet=quiet) as progress:
         assessment = assess_files(config, on_step=progress.step)
         progress.step("writing assessment.json")
         out.mkdir(parents=True, exist_ok=True)
