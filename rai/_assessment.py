@@ -159,6 +159,18 @@ def assess(
     on_step:
         Called with the name of each analyzer before it runs (progress display).
     """
+    from rai._threads import limit_threads
+
+    # thread pools sized once, to the cores free when the heavy work starts (rai/_threads.py)
+    with limit_threads():
+        return _assess(data, spec=spec, reference=reference, model=model, analyzers=analyzers, seed=seed,
+                       options=options, model_card=model_card, provenance=provenance, on_step=on_step)
+
+
+def _assess(data: pd.DataFrame, *, spec: DatasetSpec, reference: pd.DataFrame | None, model: Any,
+            analyzers: list[Any] | None, seed: int, options: dict[str, dict[str, Any]] | None,
+            model_card: dict[str, Any] | None, provenance: dict[str, Any] | None,
+            on_step: Callable[[str], None] | None) -> Assessment:
     from rai.analyzers import default_analyzers
 
     adapter = _as_adapter(model)
