@@ -150,7 +150,8 @@ def run_command(reference, current, spec_changes, labels_path, profile_path, mod
         ref_frame = read_table(reference).frame if reference is not None else None
         profile = _read_profile(mcfg.profile) if ref_frame is None else None
         progress.step("checking, recording and delivering")
-        out = mon.check(frame, window=window, reference=ref_frame, profile=profile, max_wait=max_wait)
+        out = mon.check(frame, window=window, reference=ref_frame, profile=profile, max_wait=max_wait,
+                        current_sha256=batch.sha256 if labels_path is None else None)
         progress.close()
     finally:
         mon.close()
