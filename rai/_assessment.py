@@ -105,17 +105,19 @@ def _add_model_outputs(frame: pd.DataFrame, spec: DatasetSpec, adapter: ModelAda
     features = [c for c in frame.columns if c not in set(spec.non_feature_columns)]
     X = adapter.inputs(frame, features)
     frame = frame.copy()
-    frame[PREDICTION_COLUMN] = adapter.predict(X)
-    changes: dict[str, Any] = {"prediction": PREDICTION_COLUMN}
     classes = adapter.classes
-    if spec.score is None and adapter.has_proba and classes is not None and len(classes) == 2:
+    wants_score = spec.score is None and adapter.has_proba and classes is not None and len(classes) == 2
+    prediction, proba = adapter.outputs(X, proba=wants_score)
+    frame[PREDICTION_COLUMN] = prediction
+    changes: dict[str, Any] = {"prediction": PREDICTION_COLUMN}
+    if wants_score:
         positive = spec.positive_label
         if positive is None:
             probe = spec.validate(frame) if spec.target else None
             positive = probe.positive_label if probe is not None else classes[-1]
         idx = [i for i, c in enumerate(classes) if c == positive or str(c) == str(positive)]
         column = idx[0] if idx else len(classes) - 1
-        frame[SCORE_COLUMN] = adapter.predict_proba(X)[:, column]
+        frame[SCORE_COLUMN] = proba[:, column]
         changes["score"] = SCORE_COLUMN
     return frame, spec.replace(**changes)
 

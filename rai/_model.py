@@ -33,6 +33,14 @@ def file_sha256(path: str | Path) -> str:
     return h.hexdigest()
 
 
+#: scikit-learn classifiers whose ``predict`` returns ``classes_[argmax(predict_proba)]`` (read in
+#: their source; a test checks it on fitted models).
+_ARGMAX_CLASSIFIERS = frozenset({
+    "HistGradientBoostingClassifier", "GradientBoostingClassifier", "RandomForestClassifier",
+    "ExtraTreesClassifier", "DecisionTreeClassifier", "ExtraTreeClassifier", "LogisticRegression",
+})
+
+
 @dataclasses.dataclass(frozen=True)
 class ModelAdapter:
     """A fitted model seen through ``predict`` / ``predict_proba`` on original feature columns.
@@ -99,6 +107,21 @@ class ModelAdapter:
                 f"the model ({self.kind}) failed to predict on the data's columns "
                 f"{list(X.columns)[:20]}: {type(exc).__name__}: {exc}"
             ) from exc
+
+    def outputs(self, X: pd.DataFrame, *, proba: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        """Predictions, and the class probabilities when ``proba`` (or when they come free).
+
+        For scikit-learn classifiers whose ``predict`` is the class of highest probability, both
+        come from one ``predict_proba`` call (their ``predict`` calls it again internally).
+        """
+        final = self.model
+        while getattr(final, "steps", None):
+            final = final.steps[-1][1]
+        if (self.has_proba and type(final).__name__ in _ARGMAX_CLASSIFIERS
+                and type(final).__module__.startswith("sklearn.")):
+            p = self.predict_proba(X)
+            return np.asarray(self.model.classes_)[p.argmax(axis=1)], p
+        return self.predict(X), (self.predict_proba(X) if proba else None)
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         if not self.has_proba:

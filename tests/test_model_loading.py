@@ -45,3 +45,21 @@ def test_a_file_that_is_not_skops_says_so(tmp_path):
     (tmp_path / "m.skops").write_bytes(b"not a zip file")
     with pytest.raises(ModelLoadError, match="is not a valid .skops file"):
         load_model(tmp_path / "m.skops")
+
+
+@pytest.mark.parametrize("name", ["hgb", "forest", "logistic", "logistic3"])
+def test_one_pass_outputs_equal_the_models_own_predict(name):
+    from sklearn.ensemble import RandomForestClassifier
+
+    from rai._model import ModelAdapter
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(2000, 4))
+    y = np.where(X[:, 0] + rng.normal(size=2000) > 0, "yes", "no")
+    if name == "logistic3":
+        y = np.digitize(X[:, 1] + rng.normal(size=2000), [-0.5, 0.5]).astype(str)
+    model = {"hgb": HistGradientBoostingClassifier(max_iter=20), "forest": RandomForestClassifier(n_estimators=20),
+             "logistic": LogisticRegression(), "logistic3": LogisticRegression()}[name].fit(X, y)
+    prediction, proba = ModelAdapter.from_estimator(model).outputs(X, proba=False)
+    np.testing.assert_array_equal(prediction, model.predict(X))  # oracle: the model's own predict
+    np.testing.assert_array_equal(proba, model.predict_proba(X))
