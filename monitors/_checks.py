@@ -181,6 +181,7 @@ def run_check(
     options: dict[str, dict[str, Any]] | None = None,
     seed: int = 0,
     model: Any = None,
+    current_sha256: str | None = None,
 ) -> CheckResult:
     """Check one batch against the reference (a table, or a stored profile).
 
@@ -189,11 +190,14 @@ def run_check(
     ``options`` are per-analyzer keyword parameters (the ``analyzers:`` section of ``rai.yaml``).
     With a ``model`` (a fitted estimator or ``ModelAdapter``) and a reference table, feature
     attribution drift is computed too (``options["attribution"]``: ``n_rows``).
+    ``current_sha256`` is the hash recorded for the batch (e.g. of the file it was read from);
+    by default the table's content is hashed.
     """
     from rai._io import frame_sha256
 
     if profile is not None:
-        return _run_check_on_profile(current, profile=profile, spec=spec, options=options, seed=seed)
+        return _run_check_on_profile(current, profile=profile, spec=spec, options=options, seed=seed,
+                                     current_sha256=current_sha256)
     if reference is None:
         from rai._exceptions import ConfigError
 
@@ -211,13 +215,16 @@ def run_check(
             names += ["fairness"]
     analyzer_options = {k: v for k, v in (options or {}).items() if k in names}
     analyzers = default_analyzers(options=analyzer_options, enabled=names, seed=seed)
-    assessment = assess(current, spec=spec, reference=reference, analyzers=analyzers, seed=seed)
+    current_sha256 = current_sha256 or frame_sha256(current)
+    # the check keeps the results, not the assessment: its reference hash would go unused
+    assessment = assess(current, spec=spec, reference=reference, analyzers=analyzers, seed=seed,
+                        provenance={"data_sha256": current_sha256, "reference_sha256": None})
     r = assessment.results
     notes = [f"{n.analyzer}: {n.level}: {n.message}" for n in r.notes]
     result = dataclasses.replace(
         CheckResult.from_results(
             drift=r.drift, quality=r.quality, performance=r.performance, fairness=r.fairness, notes=notes,
-            current_sha256=frame_sha256(current),
+            current_sha256=current_sha256,
         ),
         n_reference=len(reference),
         n_current=len(current),
@@ -236,7 +243,8 @@ def run_check(
 
 
 def _run_check_on_profile(
-    current: pd.DataFrame, *, profile: Any, spec: DatasetSpec, options: dict[str, Any] | None, seed: int = 0
+    current: pd.DataFrame, *, profile: Any, spec: DatasetSpec, options: dict[str, Any] | None, seed: int = 0,
+    current_sha256: str | None = None,
 ) -> CheckResult:
     """Drift against a stored reference ``Profile`` (rai._profile); quality and, with labels,
     performance / fairness of the batch on its own (they need no reference rows)."""
@@ -265,14 +273,15 @@ def _run_check_on_profile(
     if has_labels:
         names += ["performance"] + (["fairness"] if cur_spec.sensitive else [])
     analyzers = default_analyzers(options={k: v for k, v in options.items() if k in names}, enabled=names, seed=seed)
-    assessment = assess(current, spec=cur_spec, analyzers=analyzers, seed=seed)
+    current_sha256 = current_sha256 or frame_sha256(current)
+    assessment = assess(current, spec=cur_spec, analyzers=analyzers, seed=seed, provenance={"data_sha256": current_sha256})
     drift = profile.compare(current[profile.columns], **(options.get("drift") or {}))
     r = assessment.results
     notes = [f"{n.analyzer}: {n.level}: {n.message}" for n in r.notes]
     notes.append("drift computed against a stored reference profile; quality checks without reference ranges")
     return dataclasses.replace(
         CheckResult.from_results(drift=drift, quality=r.quality, performance=r.performance, fairness=r.fairness,
-                                 notes=notes, current_sha256=frame_sha256(current)),
+                                 notes=notes, current_sha256=current_sha256),
         n_reference=profile.n_rows,
         n_current=len(current),
     )

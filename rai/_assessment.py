@@ -105,17 +105,19 @@ def _add_model_outputs(frame: pd.DataFrame, spec: DatasetSpec, adapter: ModelAda
     features = [c for c in frame.columns if c not in set(spec.non_feature_columns)]
     X = adapter.inputs(frame, features)
     frame = frame.copy()
-    frame[PREDICTION_COLUMN] = adapter.predict(X)
-    changes: dict[str, Any] = {"prediction": PREDICTION_COLUMN}
     classes = adapter.classes
-    if spec.score is None and adapter.has_proba and classes is not None and len(classes) == 2:
+    wants_score = spec.score is None and adapter.has_proba and classes is not None and len(classes) == 2
+    prediction, proba = adapter.outputs(X, proba=wants_score)
+    frame[PREDICTION_COLUMN] = prediction
+    changes: dict[str, Any] = {"prediction": PREDICTION_COLUMN}
+    if wants_score:
         positive = spec.positive_label
         if positive is None:
             probe = spec.validate(frame) if spec.target else None
             positive = probe.positive_label if probe is not None else classes[-1]
         idx = [i for i, c in enumerate(classes) if c == positive or str(c) == str(positive)]
         column = idx[0] if idx else len(classes) - 1
-        frame[SCORE_COLUMN] = adapter.predict_proba(X)[:, column]
+        frame[SCORE_COLUMN] = proba[:, column]
         changes["score"] = SCORE_COLUMN
     return frame, spec.replace(**changes)
 
@@ -159,6 +161,18 @@ def assess(
     on_step:
         Called with the name of each analyzer before it runs (progress display).
     """
+    from rai._threads import limit_threads
+
+    # thread pools sized once, to the cores free when the heavy work starts (rai/_threads.py)
+    with limit_threads():
+        return _assess(data, spec=spec, reference=reference, model=model, analyzers=analyzers, seed=seed,
+                       options=options, model_card=model_card, provenance=provenance, on_step=on_step)
+
+
+def _assess(data: pd.DataFrame, *, spec: DatasetSpec, reference: pd.DataFrame | None, model: Any,
+            analyzers: list[Any] | None, seed: int, options: dict[str, dict[str, Any]] | None,
+            model_card: dict[str, Any] | None, provenance: dict[str, Any] | None,
+            on_step: Callable[[str], None] | None) -> Assessment:
     from rai.analyzers import default_analyzers
 
     adapter = _as_adapter(model)
@@ -203,9 +217,11 @@ def assess(
         slots[name] = result
 
     prov_fields = dict(provenance or {})
-    prov_fields.setdefault("data_sha256", frame_sha256(data))
-    if reference is not None:
-        prov_fields.setdefault("reference_sha256", frame_sha256(reference))
+    # hash the tables only when the caller did not give the hashes of their files
+    if "data_sha256" not in prov_fields:
+        prov_fields["data_sha256"] = frame_sha256(data)
+    if reference is not None and "reference_sha256" not in prov_fields:
+        prov_fields["reference_sha256"] = frame_sha256(reference)
     if adapter is not None:
         prov_fields.setdefault("model_sha256", adapter.sha256)
         prov_fields.setdefault("model_source", adapter.source)

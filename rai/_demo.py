@@ -41,8 +41,11 @@ def train_demo_model(train, *, seed: int = 0) -> Any:
         ("classifier", HistGradientBoostingClassifier(max_iter=150, learning_rate=0.1, max_leaf_nodes=31,
                                                       random_state=seed)),
     ])
+    from rai._threads import limit_threads
+
     X = train[list(ACS_FEATURES)]
-    model.fit(X, train[ACS_TARGET])
+    with limit_threads():  # OpenMP threads for the cores free now, not for all of them
+        model.fit(X, train[ACS_TARGET])
     return model
 
 

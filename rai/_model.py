@@ -34,6 +34,14 @@ def file_sha256(path: str | Path) -> str:
     return h.hexdigest()
 
 
+#: scikit-learn classifiers whose ``predict`` returns ``classes_[argmax(predict_proba)]`` (read in
+#: their source; a test checks it on fitted models).
+_ARGMAX_CLASSIFIERS = frozenset({
+    "HistGradientBoostingClassifier", "GradientBoostingClassifier", "RandomForestClassifier",
+    "ExtraTreesClassifier", "DecisionTreeClassifier", "ExtraTreeClassifier", "LogisticRegression",
+})
+
+
 @dataclasses.dataclass(frozen=True)
 class ModelAdapter:
     """A fitted model seen through ``predict`` / ``predict_proba`` on original feature columns.
@@ -104,6 +112,21 @@ class ModelAdapter:
                 f"{list(X.columns)[:20]}: {type(exc).__name__}: {exc}"
             ) from exc
 
+    def outputs(self, X: pd.DataFrame, *, proba: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        """Predictions, and the class probabilities when ``proba`` (or when they come free).
+
+        For scikit-learn classifiers whose ``predict`` is the class of highest probability, both
+        come from one ``predict_proba`` call (their ``predict`` calls it again internally).
+        """
+        final = self.model
+        while getattr(final, "steps", None):
+            final = final.steps[-1][1]
+        if (self.has_proba and type(final).__name__ in _ARGMAX_CLASSIFIERS
+                and type(final).__module__.startswith("sklearn.")):
+            p = self.predict_proba(X)
+            return np.asarray(self.model.classes_)[p.argmax(axis=1)], p
+        return self.predict(X), (self.predict_proba(X) if proba else None)
+
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         if not self.has_proba:
             raise UnsupportedError(
@@ -156,23 +179,7 @@ def load_model(
     suffix = path.suffix.lower()
     digest = file_sha256(path)
     if suffix == ".skops":
-        import skops.io as sio
-
-        try:
-            untrusted = sio.get_untrusted_types(file=path)
-        except Exception as exc:
-            raise ModelLoadError(f"model file {str(path)!r} is not a valid .skops file: {exc}") from exc
-        unlisted = [t for t in untrusted if t not in set(trusted_types)]
-        if unlisted and not trust:
-            raise ModelLoadError(
-                f"model file {str(path)!r} contains types skops does not trust by default: "
-                f"{unlisted[:10]}. Inspect them, then list them under model.trusted_types in rai.yaml "
-                f"(or pass --trust-model) to load it."
-            )
-        try:
-            model = sio.load(path, trusted=untrusted)
-        except Exception as exc:
-            raise ModelLoadError(f"could not load {str(path)!r} with skops: {exc}") from exc
+        model = _load_skops(path, trust=trust, trusted_types=list(trusted_types))
     elif suffix in _PICKLE_SUFFIXES:
         if not trust:
             raise ModelLoadError(
@@ -193,3 +200,35 @@ def load_model(
         )
     adapter = ModelAdapter.from_estimator(model)
     return dataclasses.replace(adapter, source=str(path), sha256=digest)
+
+
+def _load_skops(path: Path, *, trust: bool, trusted_types: list[str]) -> Any:
+    """Load a .skops file in one pass when its types are trusted (skops' defaults plus ``trusted_types``).
+
+    Listing the file's untrusted types first parsed the whole file a second time (half of the
+    load time of the demo model); they are only listed when the load refuses a type.
+    """
+    import skops.io as sio
+    from skops.io.exceptions import UntrustedTypesFoundException
+
+    try:
+        return sio.load(path, trusted=trusted_types)
+    except UntrustedTypesFoundException:
+        pass
+    except Exception as exc:
+        raise ModelLoadError(f"model file {str(path)!r} is not a valid .skops file: {exc}") from exc
+    try:
+        untrusted = sio.get_untrusted_types(file=path)
+    except Exception as exc:
+        raise ModelLoadError(f"model file {str(path)!r} is not a valid .skops file: {exc}") from exc
+    unlisted = [t for t in untrusted if t not in set(trusted_types)]
+    if not trust:
+        raise ModelLoadError(
+            f"model file {str(path)!r} contains types skops does not trust by default: "
+            f"{unlisted[:10]}. Inspect them, then list them under model.trusted_types in rai.yaml "
+            f"(or pass --trust-model) to load it."
+        )
+    try:
+        return sio.load(path, trusted=untrusted)
+    except Exception as exc:
+        raise ModelLoadError(f"could not load {str(path)!r} with skops: {exc}") from exc

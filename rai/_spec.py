@@ -118,6 +118,9 @@ class ValidatedData:
     task: Task | None
     classes: tuple[Any, ...]
     positive_label: Any
+    #: Column summaries computed once per validated table and shared by the analyzers
+    #: (``rai.analyzers._summaries``); a new table (``dataclasses.replace``) starts empty.
+    summaries: dict[Any, Any] = dataclasses.field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def n_rows(self) -> int:

@@ -16,11 +16,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from rai._exceptions import ConfigError, DataContractError
 from rai._spec import ValidatedData, _infer_feature_type
 from rai.analyzers._base import Analyzer, check_param
+from rai.analyzers._summaries import column_summary
 from rai.analyzers._stattests import (
     STATTESTS,
     Kind,
@@ -109,8 +109,9 @@ class DriftAnalyzer(Analyzer):
         Equal-width bins over the reference range for numeric charts (widened to the current
         range when values fall outside).
     n_jobs:
-        Threads summarising columns of large tables (numpy sorts release the GIL). Default 1:
-        on the 2-core benchmark machine, shared with other work, two threads were not faster.
+        Threads summarising columns of large tables (numpy sorts release the GIL). Default
+        ``None``: the cores free when the check starts (``rai._threads.free_cores``), so a busy
+        machine gets one thread and an idle one all of its cores.
     """
 
     name = "drift"
@@ -126,7 +127,7 @@ class DriftAnalyzer(Analyzer):
         psi_bins: int | str = 10,
         max_categories: int = 20,
         histogram_bins: int = 20,
-        n_jobs: int = 1,
+        n_jobs: int | None = None,
     ) -> None:
         self.drift_share = drift_share
         self.correction = correction
@@ -148,8 +149,8 @@ class DriftAnalyzer(Analyzer):
         for name in ("max_categories", "histogram_bins"):
             value = getattr(self, name)
             check_param(owner, name, value, "an int >= 1", isinstance(value, int) and not isinstance(value, bool) and value >= 1)
-        check_param(owner, "n_jobs", self.n_jobs, "an int >= 1",
-                    isinstance(self.n_jobs, int) and not isinstance(self.n_jobs, bool) and self.n_jobs >= 1)
+        check_param(owner, "n_jobs", self.n_jobs, "None or an int >= 1", self.n_jobs is None or (
+                    isinstance(self.n_jobs, int) and not isinstance(self.n_jobs, bool) and self.n_jobs >= 1))
         methods = self.methods
         if methods is not None:
             items = [("*", methods)] if isinstance(methods, str) else list(dict(methods).items()) if isinstance(methods, Mapping) else None
@@ -260,6 +261,10 @@ class DriftAnalyzer(Analyzer):
     def _jobs(self, data: Any) -> int:
         if _n_rows(data) < _PARALLEL_MIN_ROWS or not isinstance(data, ValidatedData):
             return 1
+        if self.n_jobs is None:
+            from rai._threads import free_cores
+
+            return free_cores()
         return min(self.n_jobs, os.cpu_count() or 1)
 
     def _compare(self, ref: _RefColumn, cur: Summary) -> _Row:
@@ -294,6 +299,8 @@ class DriftAnalyzer(Analyzer):
         tested = [i for i, row in enumerate(rows) if STATTESTS[row.method].kind == "p_value" and row.p_value is not None]
         adjusted: dict[int, float] = {}
         if self.correction == "bh" and tested:
+            from scipy import stats
+
             ps = np.array([rows[i].p_value for i in tested], dtype=np.float64)
             adjusted = dict(zip(tested, stats.false_discovery_control(ps, method="bh").tolist()))
         out = []
@@ -397,12 +404,16 @@ def _column_roles(reference: Any) -> list[tuple[str, str, Kind]]:
 def _summaries(data: Any, columns: list[tuple[str, Kind]], n_jobs: int) -> dict[str, Summary]:
     if _is_profile(data):
         return {name: data.summary(name) for name, _ in columns}
-    frame = data.frame
+    if not isinstance(data, ValidatedData):  # a bare table-like object: nothing to share the summaries with
+        frame = data.frame
 
-    def one(item: tuple[str, Kind]) -> tuple[str, Summary]:
-        name, kind = item
-        series = frame[name]
-        return name, summarize_numeric(series) if kind == "numeric" else summarize_categorical(series)
+        def one(item: tuple[str, Kind]) -> tuple[str, Summary]:
+            name, kind = item
+            series = frame[name]
+            return name, summarize_numeric(series) if kind == "numeric" else summarize_categorical(series)
+    else:
+        def one(item: tuple[str, Kind]) -> tuple[str, Summary]:
+            return item[0], column_summary(data, *item)
 
     if n_jobs > 1 and len(columns) > 1:
         with ThreadPoolExecutor(max_workers=n_jobs) as pool:

@@ -76,7 +76,8 @@ class ExplanationAnalyzer(Analyzer):
         Estimated seconds of exact Tree SHAP allowed for the global sample; below
         ``rai.explain.MIN_TREE_ROWS`` affordable rows the approximate (Saabas) attribution is used.
     algorithm:
-        ``"auto"`` (Tree SHAP, falling back to permutation), ``"tree"`` or ``"permutation"``.
+        ``"auto"`` (linear SHAP for a linear final model, Tree SHAP for trees, otherwise the
+        permutation explainer), ``"linear"``, ``"tree"`` or ``"permutation"``.
     n_local:
         Rows explained locally when ``rows`` is not given: half the worst errors, half typical rows.
     rows:
@@ -148,8 +149,8 @@ class ExplanationAnalyzer(Analyzer):
             isinstance(self.tree_budget, (int, float)) and not isinstance(self.tree_budget, bool) and self.tree_budget > 0,
         )
         check_param(
-            _OWNER, "algorithm", self.algorithm, "one of 'auto', 'tree', 'permutation'",
-            self.algorithm in ("auto", "tree", "permutation"),
+            _OWNER, "algorithm", self.algorithm, "one of 'auto', 'linear', 'tree', 'permutation'",
+            self.algorithm in ("auto", "linear", "tree", "permutation"),
         )
         check_param(_OWNER, "surrogate", self.surrogate, "a bool", isinstance(self.surrogate, bool))
         if self.rows is not None:
@@ -211,16 +212,16 @@ class ExplanationAnalyzer(Analyzer):
         notes.extend(fallback_notes)
         try:
             attr, size, local_explainer = self._global_attributions(explainer, X, output, features, notes)
-            if attr.method.startswith("tree") and not (
+            if attr.method != "permutation" and not (
                 attr.additivity_max_error is not None and attr.additivity_max_error <= ADDITIVITY_TOLERANCE
             ):
                 raise UnsupportedError(
-                    f"Tree SHAP's values do not add up to the model's output (largest gap {attr.additivity_max_error})"
+                    f"{attr.method} SHAP's values do not add up to the model's output (largest gap {attr.additivity_max_error})"
                 )
         except UnsupportedError as exc:
-            if not isinstance(explainer, TreeShap) or self.algorithm == "tree":
+            if not isinstance(explainer, TreeShap) or self.algorithm in ("tree", "linear"):
                 raise
-            notes.append(f"Tree SHAP not used ({exc}); fell back to the model-agnostic permutation explainer.")
+            notes.append(f"{'linear' if explainer.method == 'linear' else 'Tree'} SHAP not used ({exc}); fell back to the model-agnostic permutation explainer.")
             log.warning("explanations: %s", notes[-1])
             explainer, _ = shap_explainer(
                 output, background, categorical=categorical, algorithm="permutation",
@@ -315,9 +316,13 @@ class ExplanationAnalyzer(Analyzer):
         """SHAP on the global sample (cut to the tree budget), and the explainer for local rows."""
         from rai.explain import MIN_TREE_ROWS, TREE_UNITS_PER_SECOND, TreeShap
 
+        from rai.explain import LinearShap
+
         rng = np.random.default_rng(self.seed)
         local_explainer = explainer
-        if isinstance(explainer, TreeShap):
+        if isinstance(explainer, LinearShap):  # exact and one matrix product: no budget to keep
+            size = min(self.sample_size, len(X))
+        elif isinstance(explainer, TreeShap):
             size = min(self.sample_size, len(X))
             per_row = explainer.cost_per_row()
             affordable = int(self.tree_budget * TREE_UNITS_PER_SECOND // max(per_row, 1.0))

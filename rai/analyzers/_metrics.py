@@ -11,10 +11,12 @@ value (e.g. precision with no predicted positive), reported as ``null``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy import sparse
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 __all__ = ["BinaryStats", "MulticlassStats", "RegressionStats", "make_stats", "ECE_BINS"]
 
@@ -31,6 +33,8 @@ def _div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 def _onehot(codes: np.ndarray, n_codes: int) -> sparse.csr_matrix:
     """(n_codes, rows) indicator matrix: ``_onehot(c, k) @ W`` sums the weights of each code."""
     n = len(codes)
+    from scipy import sparse
+
     return sparse.csr_matrix((np.ones(n), (codes, np.arange(n))), shape=(n_codes, n))
 
 
@@ -66,6 +70,8 @@ class _Functionals:
         self._height += n_codes
 
     def build(self) -> sparse.csr_matrix:
+        from scipy import sparse
+
         return sparse.csr_matrix(
             (np.concatenate(self._data), (np.concatenate(self._rows), np.concatenate(self._cols))),
             shape=(self._height, self.n),

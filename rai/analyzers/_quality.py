@@ -30,7 +30,8 @@ import pandas as pd
 
 from rai._spec import ValidatedData, _infer_feature_type
 from rai.analyzers._base import Analyzer, check_param
-from rai.analyzers._stattests import label_values
+from rai.analyzers._stattests import Summary, label_values
+from rai.analyzers._summaries import column_summary
 from rai.results._core import ColumnQuality, QualityIssue, QualityResult
 
 __all__ = ["SEVERITIES", "QualityAnalyzer"]
@@ -99,25 +100,20 @@ class QualityAnalyzer(Analyzer):
         if not isinstance(reference, ValidatedData) and hasattr(reference, "column_profiles"):
             self.reference_columns_ = {name: _from_profile(c, reference.n_rows) for name, c in reference.column_profiles.items()}
             return self
-        frame = reference.frame
         kinds = _column_kinds(reference)
         self.reference_columns_ = {}
-        for column in frame.columns:
+        for column in reference.frame.columns:
             name = str(column)
-            value_types = frozenset(_value_types(frame[column]).index)
-            s = _hashable(frame[column])
             kind = kinds[name]
-            numeric = _numeric_values(s) if kind == "numeric" else None
-            finite = numeric[np.isfinite(numeric)] if numeric is not None else None
-            n_missing = int(s.isna().sum())
+            facts = _facts(reference, name, kind)
             self.reference_columns_[name] = _RefColumn(
                 kind=kind,
-                value_types=value_types,
-                minimum=float(finite.min()) if finite is not None and finite.size else None,
-                maximum=float(finite.max()) if finite is not None and finite.size else None,
-                labels=frozenset(label_values(pd.unique(s.dropna()))) if kind == "categorical" else None,
-                missing_share=n_missing / len(s) if len(s) else 0.0,
-                constant=s.nunique(dropna=True) <= 1,
+                value_types=frozenset(facts.types.index),
+                minimum=facts.minimum,
+                maximum=facts.maximum,
+                labels=frozenset(facts.label_counts()[0]) if kind == "categorical" else None,
+                missing_share=facts.n_missing / facts.n_rows if facts.n_rows else 0.0,
+                constant=facts.n_unique <= 1,
             )
         return self
 
@@ -137,17 +133,20 @@ class QualityAnalyzer(Analyzer):
             name = str(column)
             # id, timestamp and excluded columns: only missing values and types are checked
             ref = refs.get(name)
-            cq, found = self._column(name, frame[column], kinds[name], ref, n_rows, checked=name in checked)
+            cq, found = self._column(_facts(data, name, kinds[name]), ref, checked=name in checked)
             columns.append(cq)
             issues.extend(found)
 
-        duplicated_columns = _identical_columns(frame[[c for c in frame.columns if str(c) in checked]])
+        duplicated_columns = _identical_columns(frame, [c for c in frame.columns if str(c) in checked],
+                                                {c.column: (c.n_missing, c.n_unique) for c in columns})
         for group in duplicated_columns:
             issues.append(QualityIssue(
                 column=group[0], kind="duplicated_columns", severity="warning",
                 message=f"columns {group} hold identical values on every row",
             ))
-        duplicate_rows = _duplicate_rows(frame)
+        # a column with a distinct value on every row rules duplicate rows out without hashing the rows
+        key_like = any(c.n_missing == 0 and c.n_unique == n_rows for c in columns)
+        duplicate_rows = 0 if key_like and n_rows else _duplicate_rows(frame)
         share = duplicate_rows / n_rows if n_rows else 0.0
         if duplicate_rows:
             issues.append(QualityIssue(
@@ -176,15 +175,11 @@ class QualityAnalyzer(Analyzer):
         )
 
     # ------------------------------------------------------------------------------------
-    def _column(
-        self, name: str, s: pd.Series, kind: str, ref: _RefColumn | None, n_rows: int, *, checked: bool
-    ) -> tuple[ColumnQuality, list[QualityIssue]]:
+    def _column(self, facts: _Facts, ref: _RefColumn | None, *, checked: bool) -> tuple[ColumnQuality, list[QualityIssue]]:
         issues: list[QualityIssue] = []
-        types = _value_types(s)
-        s = _hashable(s)
-        n_missing = int(s.isna().sum())
+        name, kind, types, n_rows = facts.name, facts.kind, facts.types, facts.n_rows
+        n_missing, n_unique = facts.n_missing, facts.n_unique
         missing_share = n_missing / n_rows if n_rows else 0.0
-        n_unique = int(s.nunique(dropna=True))
         constant = n_unique <= 1 and n_rows > 1
 
         # missing values
@@ -225,28 +220,25 @@ class QualityAnalyzer(Analyzer):
         out_count = 0
         out_share: float | None = None
         if checked and kind == "numeric" and ref is not None and ref.minimum is not None:
-            x = _numeric_values(s)
-            x = x[np.isfinite(x)]
-            out_count = int(np.count_nonzero((x < ref.minimum) | (x > ref.maximum)))
-            out_share = out_count / x.size if x.size else 0.0
+            out_count = facts.outside(ref.minimum, ref.maximum)
+            n_finite = facts.numeric().n
+            out_share = out_count / n_finite if n_finite else 0.0
             if out_count:
                 issues.append(QualityIssue(
                     name, "out_of_range", "warning" if out_share > self.new_value_threshold else "info",
                     f"column {name!r} has {out_count} value(s) ({out_share:.2%}) outside the reference range "
-                    f"[{ref.minimum:g}, {ref.maximum:g}] (min {x.min():g}, max {x.max():g})",
+                    f"[{ref.minimum:g}, {ref.maximum:g}] (min {facts.minimum:g}, max {facts.maximum:g})",
                 ))
 
         # categories the reference never had
         unseen: list[str] = []
         unseen_count = 0
         if checked and kind == "categorical" and ref is not None and ref.labels is not None:
-            vc = s.value_counts(dropna=True)
-            vc = vc[vc.to_numpy() > 0]
-            labels = label_values(vc.index)
+            labels, label_counts = facts.label_counts()
             new = np.array([label not in ref.labels for label in labels], dtype=bool)
             if new.any():
-                counts = vc.to_numpy()[new]
-                order = np.argsort(-counts, kind="stable")
+                counts = label_counts[new]
+                order = np.argsort(-counts, kind="stable")  # most rows first; labels sorted on ties
                 unseen = [str(v) for v in labels[new][order][:MAX_LISTED]]
                 unseen_count = int(counts.sum())
                 share = unseen_count / max(n_rows - n_missing, 1)
@@ -269,7 +261,7 @@ class QualityAnalyzer(Analyzer):
         return (
             ColumnQuality(
                 column=name,
-                dtype=str(s.dtype),
+                dtype=str(facts.series.dtype),
                 column_type=kind,
                 n_missing=n_missing,
                 missing_share=missing_share,
@@ -283,6 +275,80 @@ class QualityAnalyzer(Analyzer):
             ),
             issues,
         )
+
+
+# ----------------------------------------------------------------------------------------------
+# per-column facts: from the summaries drift also reads (one sort or count per column and table)
+
+#: Value types whose text labels are one-to-one with the values (so label counts give nunique).
+_PLAIN_TYPES = frozenset({"number", "string", "bool"})
+
+
+@dataclasses.dataclass(frozen=True)
+class _Facts:
+    """What the checks read about one column; ranges and categories come from the shared summaries."""
+
+    data: ValidatedData
+    name: str
+    kind: str
+    series: pd.Series
+    n_rows: int
+    n_missing: int
+    n_unique: int
+    types: pd.Series
+
+    def numeric(self) -> Summary:
+        """The column's finite numeric values, sorted (raw or as distinct values with counts)."""
+        return column_summary(self.data, self.name, "numeric")
+
+    def label_counts(self) -> tuple[np.ndarray, np.ndarray]:
+        """Category labels (sorted) and their counts, missing values left out."""
+        summary = column_summary(self.data, self.name, "categorical")
+        return summary.values, summary.counts
+
+    def outside(self, low: float, high: float) -> int:
+        """How many finite values lie outside ``[low, high]``."""
+        summary = self.numeric()
+        lo, hi = np.searchsorted(summary.values, low, side="left"), np.searchsorted(summary.values, high, side="right")
+        if summary.counts is None:
+            return int(lo + summary.values.size - hi)
+        return int(summary.counts[:lo].sum() + summary.counts[hi:].sum())
+
+    @property
+    def minimum(self) -> float | None:
+        values = self.numeric().values if self.kind == "numeric" else np.zeros(0)
+        return float(values[0]) if values.size else None
+
+    @property
+    def maximum(self) -> float | None:
+        values = self.numeric().values if self.kind == "numeric" else np.zeros(0)
+        return float(values[-1]) if values.size else None
+
+
+def _facts(data: ValidatedData, name: str, kind: str) -> _Facts:
+    raw = data.frame[name]
+    numeric_dtype = (pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype)
+                     and not isinstance(raw.dtype, pd.CategoricalDtype))
+    n_present = None
+    if not numeric_dtype and kind == "categorical" and name in data.features + tuple(data.spec.output_columns):
+        n_present = int(column_summary(data, name, "categorical").counts.sum())  # spares a pass for missing values
+    types = _value_types(raw, n_present)
+    plain = set(types.index) <= _PLAIN_TYPES
+    s = raw if plain else _hashable(raw)
+    n_missing = len(s) - int(types.sum())  # every non-missing value has a type
+    facts = _Facts(data, name, kind, s, len(s), n_missing, 0, types)
+    if numeric_dtype:
+        summary = column_summary(data, name, "numeric")  # finite values: add back the infinities
+        n_infinite = summary.n_missing - n_missing
+        n_unique = summary.n_unique
+        if n_infinite:
+            x = s.to_numpy(dtype=np.float64, na_value=np.nan)
+            n_unique += int(np.isposinf(x).any()) + int(np.isneginf(x).any())
+    elif kind == "categorical" and plain and name in data.features + tuple(data.spec.output_columns):
+        n_unique = int(facts.label_counts()[0].size)
+    else:
+        n_unique = int(s.nunique(dropna=True))
+    return dataclasses.replace(facts, n_unique=n_unique)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -311,12 +377,6 @@ def _column_kinds(data: ValidatedData) -> dict[str, str]:
     return kinds
 
 
-def _numeric_values(s: pd.Series) -> np.ndarray:
-    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
-        return s.to_numpy(dtype=np.float64, na_value=np.nan)
-    return pd.to_numeric(s.astype(object), errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-
-
 def _type_name(t: type) -> str:
     if issubclass(t, (bool, np.bool_)):
         return "bool"
@@ -343,16 +403,28 @@ def _dtype_family(dtype: Any) -> str | None:
     return None  # object: look at the values
 
 
-def _value_types(s: pd.Series) -> pd.Series:
-    """Number of non-missing values per value type ("number", "string", "bool", ...)."""
+#: pandas' inferred type of an object column whose values all have one of our value types.
+_INFERRED = {"string": "string", "integer": "number", "floating": "number", "mixed-integer-float": "number",
+             "boolean": "bool", "empty": "string"}
+
+
+def _value_types(s: pd.Series, n_present: int | None = None) -> pd.Series:
+    """Number of non-missing values per value type ("number", "string", "bool", ...).
+
+    ``n_present`` is the number of non-missing values when the caller already knows it.
+    """
     family = _dtype_family(s.dtype)
     if family is not None:
-        n = int(s.notna().sum())
+        n = int(s.notna().sum()) if n_present is None else n_present
         return pd.Series({family: n}) if n else pd.Series(dtype=np.int64)
     if isinstance(s.dtype, pd.CategoricalDtype):  # the type of each category, weighted by its rows
         counts = s.value_counts(dropna=True, sort=False)
         types = pd.Series(counts.to_numpy(), index=[type(v) for v in counts.index]).groupby(level=0).sum()
     else:
+        fast = _INFERRED.get(pd.api.types.infer_dtype(s, skipna=True))  # one C pass over the values
+        if fast is not None:
+            n = int(s.notna().sum()) if n_present is None else n_present
+            return pd.Series({fast: n}) if n else pd.Series(dtype=np.int64)
         types = s.dropna().map(type).value_counts()
     out: dict[str, int] = {}
     for t, n in types.items():
@@ -390,17 +462,27 @@ def _same_values(a: pd.Series, b: pd.Series) -> bool:
     return bool(((a == b) | (a.isna() & b.isna())).all())
 
 
-def _identical_columns(frame: pd.DataFrame) -> list[list[str]]:
-    """Groups of columns with equal values on every row (hash per column, then checked)."""
-    if frame.shape[1] < 2 or len(frame) == 0:
+def _identical_columns(frame: pd.DataFrame, columns: list[Any], signatures: dict[str, tuple[int, int]]) -> list[list[str]]:
+    """Groups of ``columns`` with equal values on every row.
+
+    Only columns with the same (missing count, distinct count) can be equal, so only those are
+    hashed (a hash per column, then an exact check of equal hashes).
+    """
+    if len(columns) < 2 or len(frame) == 0:
+        return []
+    by_signature: dict[tuple[int, int], list[str]] = {}
+    for column in columns:
+        by_signature.setdefault(signatures[str(column)], []).append(column)
+    candidates = [c for group in by_signature.values() if len(group) > 1 for c in group]
+    if len(candidates) < 2:
         return []
     weights = np.random.default_rng(0).integers(1, 2**63, size=len(frame), dtype=np.uint64)
-    digests: dict[int, list[str]] = {}
-    for column in frame.columns:
+    digests: dict[tuple[tuple[int, int], int], list[str]] = {}
+    for column in candidates:
         h = pd.util.hash_pandas_object(_hashable(frame[column]), index=False).to_numpy()
         with np.errstate(over="ignore"):
             digest = int(np.sum(h * weights, dtype=np.uint64))
-        digests.setdefault(digest, []).append(column)
+        digests.setdefault((signatures[str(column)], digest), []).append(column)
     groups: list[list[str]] = []
     for candidates in digests.values():
         remaining = list(candidates)

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from rai.cli._options import contract_options, model_options, split_columns
+from rai.cli._progress import quiet_option
 
 __all__ = ["assess_command"]
 
@@ -30,8 +31,9 @@ __all__ = ["assess_command"]
 @click.option("--mlflow-experiment", help="Experiment of the --mlflow run (default $MLFLOW_EXPERIMENT_NAME, else Default).")
 @click.option("--policy", "policy_path", type=click.Path(dir_okay=False, path_type=Path),
               help="With --mlflow: the gate policy of the logged verdict (default: the shipped default policy).")
+@quiet_option
 def assess_command(data, reference, labels_path, spec_changes, task, model_changes, config_path, only, seed,
-                   out_dir, report, mlflow_log, mlflow_experiment, policy_path) -> None:
+                   out_dir, report, mlflow_log, mlflow_experiment, policy_path, quiet) -> None:
     """Assess a model's data: performance, fairness, drift, quality (and errors, explanations with --model).
 
     Without --target only the data analyzers (drift, quality) run.
@@ -68,7 +70,7 @@ def assess_command(data, reference, labels_path, spec_changes, task, model_chang
     if config.data_path is None:
         raise click.UsageError("missing --data FILE (or data.path in --config).")
 
-    with Progress() as progress:
+    with Progress(quiet=quiet) as progress:
         assessment = assess_files(config, on_step=progress.step)
         progress.step("writing assessment.json")
         out.mkdir(parents=True, exist_ok=True)

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from rai.cli._progress import quiet_option
+
 __all__ = ["demo_command"]
 
 
@@ -13,7 +15,8 @@ __all__ = ["demo_command"]
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("rai-demo-output"),
               show_default=True, help="Folder for everything the demo writes.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the model and every random step.")
-def demo_command(out_dir: Path, seed: int) -> None:
+@quiet_option
+def demo_command(out_dir: Path, seed: int, quiet: bool) -> None:
     """Train a model on ACS 2015, assess it on ACS 2018 against 2015, render the reports.
 
     The folder gets the data, the model (model.skops), the rai.yaml that reproduces the run,
@@ -27,7 +30,7 @@ def demo_command(out_dir: Path, seed: int) -> None:
     from rai.cli._assess import _summary
     from rai.cli._progress import Progress
 
-    with Progress() as progress:
+    with Progress(quiet=quiet) as progress:
         config_path = write_demo_inputs(out_dir, seed=seed, step=progress.step)
         config = load_config(config_path)
         assessment = assess_files(config, on_step=progress.step)

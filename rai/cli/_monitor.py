@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from rai.cli._options import contract_options, model_options
+from rai.cli._progress import quiet_option
 
 __all__ = ["monitor_group"]
 
@@ -93,7 +94,8 @@ def monitor_group() -> None:
 @click.option("--name", help="Monitor name (default: monitor.name or 'default').")
 @click.option("--max-wait", type=float, help="Seconds to keep retrying webhooks before leaving them to `deliver`.")
 @click.option("--fail-on-drift", is_flag=True, help="Exit 1 when dataset or prediction drift is found.")
-def run_command(reference, current, spec_changes, labels_path, profile_path, model_changes, config_path, store, webhook_url, window, name, max_wait, fail_on_drift) -> None:
+@quiet_option
+def run_command(reference, current, spec_changes, labels_path, profile_path, model_changes, config_path, store, webhook_url, window, name, max_wait, fail_on_drift, quiet) -> None:
     """Check one batch now: drift, quality (performance with labels); alert; send webhooks.
 
     \b
@@ -103,6 +105,7 @@ def run_command(reference, current, spec_changes, labels_path, profile_path, mod
     """
     from rai._exceptions import ConfigError
     from rai._io import read_table
+    from rai.cli._progress import Progress
 
     from monitors import Monitor
 
@@ -127,22 +130,29 @@ def run_command(reference, current, spec_changes, labels_path, profile_path, mod
         model = load_model(config.model_source, trust=config.trust_model, trusted_types=config.trusted_types,
                            tracking_uri=config.tracking_uri, trust_recorded_types=config.trust_recorded_types)
     mon = Monitor(mcfg, spec=spec, options=config.analyzers, seed=config.seed, model=model)
+    progress = Progress(quiet=quiet)
     try:
         mon.preflight()
+        progress.step(f"reading {Path(current).name}")
         batch = read_table(current)
         frame = batch.frame
         default_window = f"batch-{batch.sha256[:16]}"
         if labels_path is not None:
             from monitors._checks import join_labels
 
+            progress.step(f"joining labels from {Path(labels_path).name}")
             labels = read_table(labels_path)
             frame = join_labels(frame, labels.frame, spec)
             # the same batch with (more) labels is a new window: performance is checked again
             default_window += f"-labels-{labels.sha256[:8]}"
         window = window or default_window
+        progress.step(f"reading {Path(reference).name if reference is not None else Path(mcfg.profile).name}")
         ref_frame = read_table(reference).frame if reference is not None else None
         profile = _read_profile(mcfg.profile) if ref_frame is None else None
-        out = mon.check(frame, window=window, reference=ref_frame, profile=profile, max_wait=max_wait)
+        progress.step("checking, recording and delivering")
+        out = mon.check(frame, window=window, reference=ref_frame, profile=profile, max_wait=max_wait,
+                        current_sha256=batch.sha256 if labels_path is None else None)
+        progress.close()
     finally:
         mon.close()
     _echo_outcome(out)
@@ -282,8 +292,9 @@ def serve_command(config_path, store, max_ticks) -> None:
                    "(a drift check that never holds the rows, e.g. as a Spark job).")
 @click.option("--drift-json", type=click.Path(dir_okay=False, path_type=Path), help="With --compare: write the drift result here.")
 @click.option("--fail-on-drift", is_flag=True, help="With --compare: exit 1 when dataset or prediction drift is found.")
+@quiet_option
 def profile_command(reference, out_path, spec_changes, config_path,
-                    chunk_rows, engine, compare_path, drift_json, fail_on_drift) -> None:
+                    chunk_rows, engine, compare_path, drift_json, fail_on_drift, quiet) -> None:
     """Write a mergeable reference profile; checks can then run without the reference rows.
 
     The column types and roles come from the data contract, checked on the first chunk; the
@@ -302,7 +313,7 @@ def profile_command(reference, out_path, spec_changes, config_path,
         from rai._profile import Profile
 
         like = Profile.load(compare_path)
-    with Progress() as progress:
+    with Progress(quiet=quiet) as progress:
         if engine == "spark":
             from rai._spark import profile_spark, read_spark, spark_layout
 

@@ -1,14 +1,20 @@
 """SHAP attributions on the ORIGINAL input columns, through whatever the model is.
 
-Two explainers behind one ``explain(frame) -> Attributions`` call:
+Three explainers behind one ``explain(frame) -> Attributions`` call:
 
+* ``LinearShap``: shap's ``LinearExplainer`` (exact for a linear model with independent
+  features: coefficient times distance from the background mean, in the model's margin) on the
+  final linear model of a pipeline (logistic regression, ridge, ...), after its preprocessing;
 * ``TreeShap``: shap's ``TreeExplainer`` (path-dependent, exact) on the final tree model of a
-  scikit-learn pipeline, after the pipeline's own preprocessing; attributions of expanded
+  scikit-learn pipeline, after the pipeline's own preprocessing; for both, attributions of expanded
   columns (one-hot and the like) are summed back onto the input column each came from.
 * ``PermutationShap``: shap's model-agnostic permutation explainer over the original columns,
   with an independent masker on a bounded background sample.
 
-``shap_explainer`` picks the first that supports the model and says why it fell back.
+``shap_explainer`` picks by model family (linear, then trees) and falls back to permutation,
+saying why. The exact explainers cost microseconds per row; the permutation explainer costs
+``n_permutations * (2 * n_features + 1)`` model calls on the background per row, which is why
+the analyzer explains only ``agnostic_sample_size`` rows with it.
 Explanations are of ``ModelOutput``: class probabilities, or the regression prediction. Tree
 models explain their raw output (log-odds for boosted classifiers, probability for forests);
 which one it was is detected by checking additivity against the model and recorded.
@@ -34,7 +40,7 @@ from rai.explain._output import ModelOutput
 
 __all__ = [
     "ADDITIVITY_TOLERANCE",
-    "Attributions", "PermutationShap", "TreeShap", "shap_explainer", "single_threaded", "tree_cost_per_row",
+    "Attributions", "LinearShap", "PermutationShap", "TreeShap", "shap_explainer", "single_threaded", "tree_cost_per_row",
 ]
 
 log = logging.getLogger(__name__)
@@ -48,7 +54,7 @@ MIN_TREE_ROWS = 50
 #: before its values are distrusted and the permutation explainer is used instead.
 ADDITIVITY_TOLERANCE = 1e-5
 
-Algorithm = Literal["auto", "tree", "permutation"]
+Algorithm = Literal["auto", "linear", "tree", "permutation"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -96,11 +102,7 @@ class TreeShap:
         self.pre = pre
         self.final = final
         self.approximate = approximate
-        try:
-            with _quiet():
-                self.explainer = shap.TreeExplainer(final, feature_perturbation="tree_path_dependent")
-        except Exception as exc:  # shap signals "unsupported model" with several exception types
-            raise UnsupportedError(f"shap.TreeExplainer does not support {type(final).__name__}: {exc}") from exc
+        self._build(shap, final, probe)
         if pre is not None:
             try:
                 self.sources = source_columns(pre, features)
@@ -119,10 +121,24 @@ class TreeShap:
                 raise UnsupportedError(
                     f"the preprocessing outputs {width} columns but {len(self.sources)} were traced to inputs."
                 )
-        self.description = (
-            f"shap.TreeExplainer(tree_path_dependent{', approximate' if approximate else ''}) on "
-            f"{type(final).__name__}" + (f" after {type(pre).__name__}" if pre is not None else "")
-        )
+        self.description = self._describe() + f" on {type(final).__name__}" + (
+            f" after {type(pre).__name__}" if pre is not None else "")
+
+    def _build(self, shap: Any, final: Any, probe: pd.DataFrame | None) -> None:
+        try:
+            with _quiet():
+                self.explainer = shap.TreeExplainer(final, feature_perturbation="tree_path_dependent")
+        except Exception as exc:  # shap signals "unsupported model" with several exception types
+            raise UnsupportedError(f"shap.TreeExplainer does not support {type(final).__name__}: {exc}") from exc
+
+    def _describe(self) -> str:
+        return f"shap.TreeExplainer(tree_path_dependent{', approximate' if self.approximate else ''})"
+
+    def _raw_values(self, X: np.ndarray) -> Any:
+        return self.explainer.shap_values(X, check_additivity=False, approximate=self.approximate)
+
+    def _method(self) -> str:
+        return "tree_approximate" if self.approximate else "tree"
 
     def cost_per_row(self) -> float:
         return tree_cost_per_row(self.explainer)
@@ -150,7 +166,7 @@ class TreeShap:
                 f"the preprocessing outputs {X.shape[1]} columns but {len(self.sources)} were traced to inputs."
             )
         with _quiet():
-            raw = self.explainer.shap_values(X, check_additivity=False, approximate=self.approximate)
+            raw = self._raw_values(X)
         sv = np.stack(raw, axis=-1) if isinstance(raw, list) else np.asarray(raw, dtype=float)
         if sv.ndim == 2:
             sv = sv[:, :, None]
@@ -165,7 +181,7 @@ class TreeShap:
             values=values,
             base_values=base,
             features=self.features,
-            method="tree_approximate" if self.approximate else "tree",
+            method=self._method(),
             output_space=space,
             explainer=self.description,
             background_size=None,
@@ -189,6 +205,44 @@ class TreeShap:
         elif n_model == n_classes:
             return sv, ev
         raise UnsupportedError(f"Tree SHAP returned {n_model} outputs for a {n_classes}-class model.")
+
+
+class LinearShap(TreeShap):
+    """shap's ``LinearExplainer`` on the final linear model, after the pipeline's preprocessing.
+
+    Exact and cheap (one matrix product): the attribution of an input is its coefficient times
+    its distance from the background mean, in the model's margin (log-odds for a logistic
+    regression), summed back onto the original columns like ``TreeShap``'s.
+    """
+
+    method = "linear"
+
+    def __init__(self, output: ModelOutput, features: tuple[str, ...], *, probe: pd.DataFrame) -> None:
+        super().__init__(output, features, probe=probe)
+
+    def _build(self, shap: Any, final: Any, probe: pd.DataFrame | None) -> None:
+        if not (hasattr(final, "coef_") and hasattr(final, "intercept_")) or probe is None:
+            raise UnsupportedError(f"{type(final).__name__} is not a fitted linear model (no coef_ / intercept_).")
+        try:
+            background = self._transform(probe)
+            with _quiet():
+                self.explainer = shap.LinearExplainer(final, background)
+        except UnsupportedError:
+            raise
+        except Exception as exc:
+            raise UnsupportedError(f"shap.LinearExplainer does not support {type(final).__name__}: {exc}") from exc
+
+    def _describe(self) -> str:
+        return "shap.LinearExplainer(independent, background mean)"
+
+    def _raw_values(self, X: np.ndarray) -> Any:
+        return self.explainer.shap_values(X)
+
+    def _method(self) -> str:
+        return "linear"
+
+    def cost_per_row(self) -> float:
+        return float(len(self.sources))
 
 
 class PermutationShap:
@@ -294,13 +348,22 @@ def shap_explainer(
     """The explainer to use, and notes on why it is not Tree SHAP when it falls back."""
     notes: list[str] = []
     features = tuple(str(c) for c in background.columns)
+    linear_reason = "not tried"
+    if algorithm in ("auto", "linear"):
+        try:
+            return LinearShap(output, features, probe=background), notes
+        except UnsupportedError as exc:
+            if algorithm == "linear":
+                raise
+            linear_reason = str(exc)
     if algorithm in ("auto", "tree"):
         try:
             return TreeShap(output, features, probe=background), notes
         except UnsupportedError as exc:
             if algorithm == "tree":
                 raise
-            notes.append(f"Tree SHAP not used ({exc}); fell back to the model-agnostic permutation explainer.")
+            notes.append(f"neither linear nor Tree SHAP applies ({linear_reason}; {exc}); "
+                         "fell back to the model-agnostic permutation explainer.")
             log.info("explanations: %s", notes[-1])
     return (
         PermutationShap(
@@ -325,14 +388,14 @@ def _detect_space(output: ModelOutput, frame: pd.DataFrame, totals: np.ndarray) 
         errors["prediction"] = float(np.max(np.abs(totals - target)))
     else:
         errors["probability"] = float(np.max(np.abs(totals - target)))
-        p = np.clip(target, 1e-12, 1 - 1e-12)
+        # margins are compared after mapping them to probabilities: the log-odds of a probability
+        # within 1e-13 of 0 or 1 cannot be recovered from it (a margin of 30 reads back as 27.6)
         if output.task == "binary":
-            errors["log-odds"] = float(np.max(np.abs(totals - (np.log(p) - np.log1p(-p)))))
-        else:
-            # softmax margins are shift-invariant: compare logs centred per row
-            logp = np.log(p)
-            centred = totals - totals.mean(axis=1, keepdims=True)
-            errors["log-odds"] = float(np.max(np.abs(centred - (logp - logp.mean(axis=1, keepdims=True)))))
+            implied = 1.0 / (1.0 + np.exp(-totals))
+        else:  # softmax margins are shift-invariant
+            e = np.exp(totals - totals.max(axis=1, keepdims=True))
+            implied = e / e.sum(axis=1, keepdims=True)
+        errors["log-odds"] = float(np.max(np.abs(implied - target)))
     best = min(errors, key=errors.get)
     return best, errors[best]
 

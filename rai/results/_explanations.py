@@ -117,7 +117,8 @@ class ExplanationResult(Result):
     path-dependent Tree SHAP, which needs none); LIME drew ``lime_samples`` perturbations per row
     from the distribution of ``lime_training_rows`` rows of ``background_source``.
     ``additivity_max_error`` is the largest gap between base value plus contributions and the
-    model's output on the explained rows.
+    model's output on the explained rows, on the probability scale for classifiers (log-odds
+    totals are mapped to probabilities first).
     ``notes`` say what fell back or was left out, and why.
     """
 
