@@ -84,13 +84,14 @@ class Assessment(Result):
         path = Path(path)
         if not path.is_file():
             raise ConfigError(f"assessment file {str(path)!r} does not exist.")
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{str(path)!r} is not valid JSON: {exc}") from exc
+        from rai._safe_json import read_json
+        from rai._ranges import check_ranges
+
+        data = read_json(path, "assessment file")
         if not isinstance(data, dict):
             raise ConfigError(f"{str(path)!r} must hold a JSON object; got {type(data).__name__}.")
         validate_assessment_dict(data)
+        check_ranges(data.get("results"), f"assessment file {str(path)!r}")
         return cls.from_dict(data)
 
 

@@ -1,6 +1,6 @@
 """``rai.yaml``: one file that the API, the CLI, the scheduler and CI all read.
 
-The file is read with ``yaml.safe_load`` from an explicit path into a frozen ``Config``.
+The file is read with ``rai._safe_yaml.load_yaml`` (duplicate keys refused) from an explicit path into a frozen ``Config``.
 Paths inside it are relative to the file's folder. Sections owned by other parts of the
 toolkit (``gate``, ``monitor``, ``report``) are kept as plain mappings and validated by them.
 """
@@ -15,7 +15,7 @@ from typing import Any
 from rai._exceptions import ConfigError
 from rai._spec import DatasetSpec
 
-__all__ = ["Config", "load_config", "DEFAULT_CONFIG_NAMES"]
+__all__ = ["Config", "load_config", "config_bool", "DEFAULT_CONFIG_NAMES"]
 
 DEFAULT_CONFIG_NAMES = ("rai.yaml", "rai.yml")
 
@@ -61,6 +61,13 @@ def _mapping(value: Any, where: str) -> dict[str, Any]:
     return value
 
 
+def config_bool(value: Any, where: str) -> bool:
+    """A boolean from a config file: ``true`` / ``false`` only (``bool("false")`` is true)."""
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where} must be true or false (a YAML boolean, unquoted); got {value!r}.")
+    return value
+
+
 def _str_list(value: Any, where: str) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -79,16 +86,17 @@ def load_config(path: str | Path) -> Config:
     ConfigError
         When the file is missing (naming the path tried), is not YAML, or has unknown keys.
     """
-    import yaml
+    from rai._safe_yaml import load_yaml
 
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"config file {str(path)!r} does not exist (tried {str(path.resolve())!r}).")
     raw = path.read_bytes()
     try:
-        doc = yaml.safe_load(raw.decode("utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{str(path)!r} is not valid YAML: {exc}") from exc
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"config file {str(path)!r} is not UTF-8 text: {exc}") from None
+    doc = load_yaml(text, f"config file {str(path)!r}")
     doc = _mapping(doc, f"{path}")
     unknown = sorted(set(doc) - _TOP_KEYS)
     if unknown:
@@ -145,7 +153,7 @@ def load_config(path: str | Path) -> Config:
         reference_path=rel(data.get("reference"), "data.reference"),
         labels_path=rel(data.get("labels"), "data.labels"),
         model_path=rel(model.get("path"), "model.path"),
-        trust_model=bool(model.get("trust", False)),
+        trust_model=config_bool(model.get("trust", False), f"{path}: model.trust"),
         trusted_types=_str_list(model.get("trusted_types"), "model.trusted_types"),
         seed=seed,
         analyzers={k: dict(v or {}) for k, v in analyzers.items()},

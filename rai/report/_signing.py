@@ -104,10 +104,9 @@ def sign_assessment(path: str | Path, *, key: bytes, key_id: str | None = None, 
 
 def _read_sidecar(path: Path) -> dict[str, Any]:
     sig = signature_path(path)
-    try:
-        doc = json.loads(sig.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"signature file {str(sig)!r} is not valid JSON: {exc}") from exc
+    from rai._safe_json import read_json
+
+    doc = read_json(sig, "signature file")
     if not isinstance(doc, dict) or not isinstance(doc.get("signature"), str):
         raise ConfigError(f"signature file {str(sig)!r} must hold a JSON object with a 'signature' string.")
     if doc.get("algorithm") != ALGORITHM:
