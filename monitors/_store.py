@@ -504,6 +504,7 @@ class Store:
         self,
         outbox_id: str,
         *,
+        owner: str,
         attempt: int,
         started_at: float,
         duration: float,
@@ -513,8 +514,15 @@ class Store:
         state: str,
         next_attempt_at: float | None = None,
         disable_endpoint: str | None = None,
-    ) -> None:
-        """Write one attempt and the delivery's new state in one transaction (releases the lease)."""
+    ) -> bool:
+        """Write one attempt, and the delivery's new state when ``owner`` still holds its lease.
+
+        A reply slower than the lease lets another sender take the delivery over; the late one
+        only logs its attempt, so it cannot set back a state the holder decides. A success is the
+        exception: it ends a delivery that is still pending whoever holds it (the holder's own
+        result then finds it delivered and leaves it), or a failed takeover would send it again.
+        Returns whether the state changed.
+        """
         now = self.clock()
         with self.engine.begin() as conn:
             conn.execute(
@@ -524,16 +532,24 @@ class Store:
                 )
             )
             values: dict[str, Any] = {
-                "attempts": attempt, "state": state, "last_status": status_code, "last_error": error,
-                "lease_owner": None, "lease_until": None,
+                "attempts": sa.case((outbox.c.attempts > attempt, outbox.c.attempts), else_=attempt), "state": state, "last_status": status_code,
+                "last_error": error, "lease_owner": None, "lease_until": None,
             }
             if next_attempt_at is not None:
                 values["next_attempt_at"] = next_attempt_at
             if state != "pending":
                 values["finished_at"] = now
-            conn.execute(outbox.update().where(outbox.c.id == outbox_id).values(**values))
+            mine = outbox.c.lease_owner == owner
+            if state == "delivered":
+                mine = sa.or_(mine, outbox.c.state == "pending")
+            res = conn.execute(outbox.update().where(outbox.c.id == outbox_id, mine).values(**values))
+            if res.rowcount != 1:
+                log.warning("delivery %s: attempt %d finished after its lease passed to another sender; "
+                            "its outcome (%s) is logged, the state is left to the holder", outbox_id, attempt, outcome)
+                return False
             if disable_endpoint is not None:
                 self._disable(conn, disable_endpoint, f"HTTP {status_code} Gone at {now:.0f}", now)
+            return True
 
     def _disable(self, conn: Connection, name: str, reason: str, now: float) -> None:
         exists = conn.execute(sa.select(endpoints.c.name).where(endpoints.c.name == name)).first()
@@ -547,14 +563,16 @@ class Store:
             .values(state="disabled", last_error=f"endpoint disabled: {reason}", finished_at=now, lease_owner=None, lease_until=None)
         )
 
-    def mark_undeliverable(self, outbox_id: str, state: str, error: str) -> None:
+    def mark_undeliverable(self, outbox_id: str, state: str, error: str, *, owner: str) -> bool:
+        """End a delivery without sending it, when ``owner`` holds its lease."""
         now = self.clock()
         with self.engine.begin() as conn:
-            conn.execute(
-                outbox.update().where(outbox.c.id == outbox_id).values(
+            res = conn.execute(
+                outbox.update().where(outbox.c.id == outbox_id, outbox.c.lease_owner == owner).values(
                     state=state, last_error=error, finished_at=now, lease_owner=None, lease_until=None
                 )
             )
+            return res.rowcount == 1
 
     # -- reading --------------------------------------------------------------------------
     def history(self, *, monitor: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
