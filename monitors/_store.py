@@ -35,7 +35,7 @@ from sqlalchemy.pool import NullPool
 
 from rai._exceptions import ConfigError
 
-__all__ = ["Store", "SCHEMA_VERSION", "MIGRATIONS", "process_owner", "owner_is_dead"]
+__all__ = ["Store", "StoreError", "SCHEMA_VERSION", "MIGRATIONS", "process_owner", "owner_is_dead"]
 
 log = logging.getLogger(__name__)
 
@@ -240,12 +240,47 @@ def owner_is_dead(owner: str | None) -> bool:
         return False
 
 
+class StoreError(ConfigError):
+    """The store cannot be read or written (corrupt, truncated, a table missing, read-only): exit 2."""
+
+
+def _store_errors(engine: Engine, shown: str) -> None:
+    """Turn database errors into a ``StoreError`` naming the store, without the SQL or its parameters.
+
+    The SQL of an outbox write quotes the webhook URL, whose path or query often is the secret.
+    Integrity errors are left alone: they are how claims and cooldowns find out who won.
+    """
+    from rai._redact import redact_text
+
+    @sa.event.listens_for(engine, "handle_error")
+    def _handle(ctx: Any) -> Any:
+        exc = ctx.sqlalchemy_exception
+        if exc is None or isinstance(exc, sa.exc.IntegrityError) or not isinstance(exc, sa.exc.DBAPIError):
+            return None
+        original = ctx.original_exception
+        reason = redact_text(str(original).splitlines()[0] if str(original) else type(original).__name__)
+        return StoreError(
+            f"store {shown!r} cannot be used: {reason}. It may be corrupt, truncated or read-only; "
+            "restore it from a backup, or give --store a new file."
+        )
+
+
 def _engine(url: str) -> Engine:
+    engine = _open_engine(url)
+    _store_errors(engine, sa.engine.make_url(url).render_as_string(hide_password=True))
+    return engine
+
+
+def _open_engine(url: str) -> Engine:
     # no pool: a monitor opens few connections, and none is left open behind a crash or a test
     try:
         u = sa.engine.make_url(url)
     except sa.exc.ArgumentError as exc:
-        raise ConfigError(f"store URL {url!r} is not a SQLAlchemy URL such as 'sqlite:///monitor.db': {exc}") from exc
+        from rai._redact import redact_text
+
+        raise ConfigError(
+            f"store URL {redact_text(url)!r} is not a SQLAlchemy URL such as 'sqlite:///monitor.db'."
+        ) from None
     if u.get_backend_name() == "sqlite":
         db = u.database
         if db and db != ":memory:":

@@ -63,8 +63,11 @@ def cli(verbose: int) -> None:
     \b
     Exit codes: 0 ok, 1 the verdict failed, 2 bad input or usage.
     """
+    from rai._redact import install_log_redaction
+
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    install_log_redaction()  # httpx logs whole request URLs at INFO; webhook URLs hold secrets
 
 
 def main(argv: list[str] | None = None) -> None:
