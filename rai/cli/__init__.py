@@ -87,7 +87,9 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except UserInputError as exc:
-        click.echo(f"error: {exc}", err=True)
+        from rai._console import one_line
+
+        click.echo(f"error: {one_line(exc)}", err=True)  # values in messages come from the user's files
         sys.exit(2)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)

@@ -79,14 +79,18 @@ def assess_command(data, reference, labels_path, spec_changes, task, model_path,
 
             progress.step("rendering reports")
             written.extend(render_reports(assessment, out).values())
+    from rai._console import one_line
+
     for note in assessment.results.notes:
-        click.echo(f"note: {note.analyzer} {note.level}: {note.message}", err=True)
+        click.echo(f"note: {note.analyzer} {note.level}: {one_line(note.message)}", err=True)
     _summary(assessment)
     for p in written:
         click.echo(f"wrote {p}")
 
 
 def _summary(assessment) -> None:
+    from rai._console import one_line
+
     r = assessment.results
     lines = []
     if r.performance is not None:
@@ -105,4 +109,4 @@ def _summary(assessment) -> None:
     if r.quality is not None:
         lines.append(f"quality: {len(r.quality.issues)} issue(s), {r.quality.duplicate_rows} duplicate row(s)")
     for line in lines:
-        click.echo(line)
+        click.echo(one_line(line))

@@ -42,12 +42,14 @@ def _with_flags(mcfg: Any, *, store: str | None, webhook_url: str | None, name: 
 
 
 def _echo_outcome(out: Any) -> None:
+    from rai._console import one_line
+
     if out.skipped:
         click.echo(f"window {out.window}: already checked; skipped (pending webhooks were still sent).")
     else:
         d = out.check.drift
         if d is not None:
-            drifted = [c.column for c in list(d.columns) + list(d.prediction) if c.drifted]
+            drifted = [one_line(c.column) for c in list(d.columns) + list(d.prediction) if c.drifted]
             click.echo(
                 f"window {out.window}: {d.n_drifted} of {d.n_columns} features drifted (share {d.share_drifted:.2f}); "
                 f"dataset drift: {'yes' if d.dataset_drift else 'no'}" + (f"; drifted: {', '.join(drifted)}" if drifted else "")
@@ -58,7 +60,7 @@ def _echo_outcome(out: Any) -> None:
             else:
                 click.echo(f"alert {a.rule} [{a.severity}] suppressed: {a.reason}")
         for note in out.check.notes:
-            click.echo(f"note: {note}", err=True)
+            click.echo(f"note: {one_line(note)}", err=True)
     r = out.delivery
     if r is not None and (r.attempts or r.dead or r.disabled):
         click.echo(f"webhooks: {r.delivered} delivered, {r.retrying} to retry, {r.dead} dead-lettered, "
