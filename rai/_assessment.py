@@ -67,14 +67,15 @@ class Assessment(Result):
         """Write ``assessment.json`` (to ``path``, or inside it when it is a folder)."""
         from rai._schema import validate_assessment_dict
 
+        from rai._atomic import write_text
+
         path = Path(path)
-        if path.is_dir():
+        if path.is_dir() and not path.is_symlink():
             path = path / "assessment.json"
         data = self.to_dict()
         validate_assessment_dict(data)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
-        return path
+        return write_text(path, json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n",
+                          what="assessment")
 
     @classmethod
     def load(cls, path: str | Path) -> Assessment:

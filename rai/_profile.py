@@ -348,7 +348,9 @@ class Profile:
                    relative_accuracy=float(data["relative_accuracy"]))
 
     def save(self, path: str | Path) -> None:
-        Path(path).write_text(json.dumps(self.to_dict()), encoding="utf-8")
+        from rai._atomic import write_text
+
+        write_text(path, json.dumps(self.to_dict()), what="profile")
 
     @classmethod
     def load(cls, path: str | Path) -> Profile:

@@ -68,10 +68,12 @@ def assess_command(data, reference, labels_path, spec_changes, task, model_path,
     if config.data_path is None:
         raise click.UsageError("missing --data FILE (or data.path in --config).")
 
+    from rai._atomic import ensure_folder
+
+    ensure_folder(out, "--out folder")  # before the work: a folder under a file is found in a second, not after
     with Progress() as progress:
         assessment = assess_files(config, on_step=progress.step)
         progress.step("writing assessment.json")
-        out.mkdir(parents=True, exist_ok=True)
         path = assessment.save(out / "assessment.json")
         written = [path]
         if report:

@@ -324,7 +324,6 @@ def profile_command(reference, out_path, spec_changes, config_path,
             types, roles = profile_layout(Path(reference), spec)
             profile = profile_file(Path(reference), types, roles=roles, chunk_rows=chunk_rows,
                                    on_chunk=progress.advance("profiling", unit="rows"), like=like)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
     profile.save(out_path)
     sketched = [c for c, p in profile.column_profiles.items() if not p.exact]
     click.echo(f"wrote {out_path}: {profile.n_rows} rows, {len(types)} columns"
@@ -333,15 +332,17 @@ def profile_command(reference, out_path, spec_changes, config_path,
         import json
 
         drift = like.compare(profile, **(config.analyzers.get("drift") or {}))
-        drifted = [c.column for c in list(drift.columns) + list(drift.prediction) if c.drifted]
+        from rai._console import one_line
+
+        drifted = [one_line(c.column) for c in list(drift.columns) + list(drift.prediction) if c.drifted]
         click.echo(f"drift against {compare_path.name}: {drift.n_drifted} of {drift.n_columns} feature columns "
                    f"(share {drift.share_drifted:.2f}), dataset drift {drift.dataset_drift}"
                    + (f"; drifted: {', '.join(drifted)}" if drifted else ""))
         if drift_json is not None:
-            drift_json.parent.mkdir(parents=True, exist_ok=True)
+            from rai._atomic import write_text
             from rai._serialize import to_jsonable
 
-            drift_json.write_text(json.dumps(to_jsonable(drift.to_dict()), indent=2, allow_nan=False), encoding="utf-8")
+            write_text(drift_json, json.dumps(to_jsonable(drift.to_dict()), indent=2, allow_nan=False), what="--drift-json")
         if fail_on_drift and (drift.dataset_drift or any(c.drifted for c in drift.prediction)):
             raise click.exceptions.Exit(1)
 

@@ -97,7 +97,9 @@ def sign_assessment(path: str | Path, *, key: bytes, key_id: str | None = None, 
         "signed_at": now.replace(microsecond=0).isoformat(),
     }
     out = signature_path(path)
-    out.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    from rai._atomic import write_text
+
+    write_text(out, json.dumps(doc, indent=2) + "\n", what="signature")
     log.info("signed %s (key id %s)", path, key_id or "-")
     return out
 
