@@ -17,7 +17,9 @@ __all__ = ["report_command"]
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for model_card.md / .html / .json and dashboard.html.")
 @click.option("--pdf", is_flag=True, help="Also print model_card.pdf with a headless Chromium.")
-def report_command(assessment_path: Path, out_dir: Path, pdf: bool) -> None:
+@click.option("--allow-unverified", is_flag=True,
+              help="Render even when assessment.json.sig does not verify (the card then lists it as a gap).")
+def report_command(assessment_path: Path, out_dir: Path, pdf: bool, allow_unverified: bool) -> None:
     """Render the model card (Markdown, HTML, Model Card Toolkit JSON) and the offline dashboard.
 
     No model and no data are needed: everything comes from the assessment. When
@@ -25,15 +27,22 @@ def report_command(assessment_path: Path, out_dir: Path, pdf: bool) -> None:
     its status shown in the provenance section.
 
     \b
-    Exit codes: 0 written; 2 bad input, or --pdf without a usable Chromium (the other files
+    Exit codes: 0 written; 1 the signature does not verify (nothing written, unless
+    --allow-unverified); 2 bad input, or --pdf without a usable Chromium (the other files
     are still written).
     """
     from rai._exceptions import UnsupportedError
     from rai.report import render_reports
+    from rai.report._signing import signature_status
 
     if assessment_path.is_dir():
         assessment_path = assessment_path / "assessment.json"
-    paths = render_reports(assessment_path, out_dir)
+    signature = signature_status(assessment_path)
+    if signature["verified"] is False and not allow_unverified:
+        click.echo(f"error: {signature['message']}; no report written (--allow-unverified renders it anyway, "
+                   "listing the signature as a gap).", err=True)
+        sys.exit(1)
+    paths = render_reports(assessment_path, out_dir, signature=signature)
     for p in paths.values():
         click.echo(f"wrote {p}")
     if pdf:
