@@ -21,7 +21,7 @@ DEFAULT_CONFIG_NAMES = ("rai.yaml", "rai.yml")
 
 _DATA_KEYS = {
     "path", "reference", "target", "prediction", "score", "sensitive", "numeric", "categorical",
-    "id", "timestamp", "exclude", "task", "positive_label", "labels",
+    "id", "timestamp", "exclude", "task", "positive_label", "labels", "max_groups",
 }
 _TOP_KEYS = {"version", "data", "model", "seed", "analyzers", "model_card", "gate", "monitor", "report", "output"}
 
@@ -133,6 +133,7 @@ def load_config(path: str | Path) -> Config:
         exclude=_str_list(data.get("exclude"), "data.exclude"),
         task=task,
         positive_label=data.get("positive_label"),
+        **({"max_groups": data["max_groups"]} if "max_groups" in data else {}),
     )
     model = doc.get("model")
     if isinstance(model, str):
