@@ -92,3 +92,15 @@ def test_retry_after_is_capped_by_backoff_max(store_url):
         assert [round(s) for s in clock.sleeps] == [60, 60]
     finally:
         receiver.stop()
+
+
+def test_durations_from_config_are_finite_and_bounded():
+    import pytest
+
+    from monitors._config import parse_duration
+    from rai._exceptions import ConfigError
+
+    for value in ("9" * 400, "1e999", float("inf"), float("nan"), "4000d"):
+        with pytest.raises(ConfigError, match="monitor.delivery.backoff_max must be"):
+            parse_duration(value, "monitor.delivery.backoff_max")
+    assert parse_duration("3650d", "x") == 3650 * 86400.0
