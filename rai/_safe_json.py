@@ -1,4 +1,4 @@
-"""JSON read the strict way: nesting depth bounded, non-finite numbers refused.
+"""JSON read the strict way: nesting depth bounded, non-finite numbers and repeated keys refused.
 
 ``json.loads`` accepts ``NaN``, ``Infinity`` and ``1e999`` (which becomes ``inf``), and a
 document nested deeper than Python's recursion limit ends in a ``RecursionError`` traceback.
@@ -38,6 +38,19 @@ def _bounded_int(text: str) -> int:
     return int(text)
 
 
+class _Duplicate(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _Duplicate(key)
+        out[key] = value
+    return out
+
+
 def _refuse_constant(name: str) -> float:
     raise _NonFinite(name)
 
@@ -68,11 +81,17 @@ def load_json(text: str, where: str, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
     ------
     ConfigError
         When the text is not JSON, holds ``NaN`` / ``Infinity`` / a number too large for a
-        float, or nests objects and arrays more than ``max_depth`` deep.
+        float, repeats a key in an object, or nests objects and arrays more than ``max_depth`` deep.
     """
     too_deep = f"{where} nests objects/arrays more than {max_depth} deep; refusing to read it."
     try:
-        value = json.loads(text, parse_float=_finite_float, parse_int=_bounded_int, parse_constant=_refuse_constant)
+        value = json.loads(text, parse_float=_finite_float, parse_int=_bounded_int, parse_constant=_refuse_constant,
+                           object_pairs_hook=_unique_keys)
+    except _Duplicate as exc:
+        raise ConfigError(
+            f"{where} repeats the key {str(exc)!r} in one object; JSON readers disagree on which copy counts, "
+            "so it is refused."
+        ) from None
     except _NonFinite as exc:
         raise ConfigError(
             f"{where} holds the non-finite number {exc}; every number must be finite (JSON has no NaN or Infinity)."

@@ -12,10 +12,27 @@ from typing import Any
 
 from rai._exceptions import ConfigError
 
-__all__ = ["load_yaml", "MAX_YAML_NODES"]
+__all__ = ["load_yaml", "MAX_YAML_NODES", "MAX_YAML_DEPTH"]
 
 #: Nodes the document may hold once every alias is expanded; rai.yaml and policies hold hundreds.
 MAX_YAML_NODES = 100_000
+#: Nesting of collections; PyYAML builds nodes recursively, so a deeper document ends in RecursionError.
+MAX_YAML_DEPTH = 64
+
+
+def _check_depth(text: str, where: str, limit: int) -> None:
+    """Refuse collections nested deeper than ``limit``, from the parser's events (no recursion)."""
+    import yaml
+
+    depth = 0
+    parser = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when present: same events, faster
+    for event in yaml.parse(text, Loader=parser):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > limit:
+                raise ConfigError(f"{where} nests mappings/lists more than {limit} deep; refusing to read it.")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 def _expanded_size(root: Any) -> int:
@@ -80,11 +97,15 @@ def load_yaml(text: str, where: str, *, max_nodes: int = MAX_YAML_NODES) -> Any:
     Raises
     ------
     ConfigError
-        When the text is not YAML, repeats a key in a mapping, or expands (through aliases)
-        to more than ``max_nodes`` nodes.
+        When the text is not YAML, nests collections more than ``MAX_YAML_DEPTH`` deep, repeats
+        a key in a mapping, or expands (through aliases) to more than ``max_nodes`` nodes.
     """
     import yaml
 
+    try:
+        _check_depth(text, where, MAX_YAML_DEPTH)
+    except yaml.YAMLError:
+        pass  # reported with its line and column by the loader below
     loader = _loader_class()(text)
     try:
         node = loader.get_single_node()

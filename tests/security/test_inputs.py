@@ -103,6 +103,12 @@ def test_billion_laughs_is_refused_quickly(rai, tmp_path, where):
     assert len(r.err) < 500
 
 
+@pytest.mark.parametrize("text", ["[" * 100_000 + "]" * 100_000, "a:\n" + "".join(" " * i + "b:\n" for i in range(1, 3000))])
+def test_deep_yaml_is_refused_without_a_recursion_error(text):
+    with pytest.raises(ConfigError, match="nests mappings/lists more than 64 deep"):
+        load_yaml(text, "f.yaml")
+
+
 def test_recursive_alias_is_refused():
     with pytest.raises(ConfigError, match="recursive YAML alias"):
         load_yaml("a: &a [1, *a]\n", "f")
@@ -114,6 +120,7 @@ def test_recursive_alias_is_refused():
     ('{"a": NaN}', "non-finite number NaN"),
     ('{"a": -Infinity}', "non-finite number -Infinity"),
     ('{"a": 1e400}', "non-finite number 1e400"),
+    ('{"results": {"a": 1}, "results": {"a": 2}}', "repeats the key 'results'"),
 ])
 def test_json_depth_and_non_finite_numbers_are_refused(text, message):
     with pytest.raises(ConfigError, match=message):
