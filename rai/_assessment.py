@@ -70,7 +70,7 @@ class Assessment(Result):
         from rai._atomic import write_text
 
         path = Path(path)
-        if path.is_dir() and not path.is_symlink():
+        if path.is_dir():  # a folder the caller named (a link to one included): write inside it
             path = path / "assessment.json"
         data = self.to_dict()
         validate_assessment_dict(data)
