@@ -53,3 +53,17 @@ def test_max_groups_from_rai_yaml(tmp_path):
         data: {target: y, sensitive: [person], max_groups: 1000}
         """), encoding="utf-8")
     assert load_config(tmp_path / "rai.yaml").spec.max_groups == 1000
+
+
+def test_an_intersection_above_the_limit_is_left_out_with_a_warning(caplog):
+    from rai.analyzers._groups import sensitive_groupings
+
+    n = 2000
+    frame = pd.DataFrame({"a": [f"a{i % 40}" for i in range(n)], "b": [f"b{i % 41}" for i in range(n)]})
+    data = DatasetSpec(sensitive=("a", "b"), max_groups=300).validate(frame)
+    with caplog.at_level("WARNING"):
+        names = [name for name, _ in sensitive_groupings(data)]
+    assert names == ["a", "b"]  # 40 x 41 -> 1,640 combined groups (2,000 rows, lcm 1,640) > 300
+    assert "intersection a & b has 1640 groups, above max_groups 300" in caplog.text
+    data = DatasetSpec(sensitive=("a", "b"), max_groups=2000).validate(frame)
+    assert [name for name, _ in sensitive_groupings(data)] == ["a", "b", "a & b"]
