@@ -35,6 +35,11 @@ __all__ = ["WebhookSender", "DeliveryReport", "backoff_delay", "parse_retry_afte
 
 log = logging.getLogger(__name__)
 
+# httpx logs every request's full URL at INFO; a webhook URL carries its secret (also for API users)
+from rai._redact import install_log_redaction as _install_log_redaction  # noqa: E402
+
+_install_log_redaction()
+
 
 @dataclasses.dataclass
 class DeliveryReport:

@@ -70,3 +70,20 @@ def test_redaction_of_text_and_log_records(caplog):
     assert RedactingFilter().filter(record)
     assert record.getMessage() == "HTTP Request: POST https://h/***"
     assert "SECRET" not in record.exc_text and "https://h/***" in record.exc_text
+
+
+def test_api_users_get_httpx_lines_redacted_too(caplog, receiver, tmp_path):
+    import random
+
+    from monitors import Endpoint, Monitor, MonitorConfig
+
+    from .conftest import SECRET
+    from .test_delivery import _check
+
+    url = _hook(receiver)
+    cfg = MonitorConfig(name="m", store=f"sqlite:///{tmp_path / 'm.db'}", webhooks=(Endpoint(name="e", url=url),))
+    with caplog.at_level(logging.INFO, logger="httpx"):
+        out = Monitor(cfg, secret=SECRET, rng=random.Random(0)).check(None, window="w", compute=lambda: _check(True))
+    assert out.delivery.delivered == 1
+    assert "HTTP Request: POST" in caplog.text
+    _assert_no_secret(caplog.text)
