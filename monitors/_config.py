@@ -8,6 +8,7 @@ See ``docs/monitor.md`` for the keys.
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -36,6 +37,8 @@ OPERATORS = (">=", ">", "<=", "<", "==", "!=")
 FORMATS = ("cloudevents", "github", "slack")
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
+#: Longest duration accepted (10 years): beyond it a number is a typo or an attack, not a schedule.
+MAX_DURATION = 10 * 365 * 86400.0
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0, None: 1.0}
 
 
@@ -54,6 +57,8 @@ def parse_duration(value: Any, where: str) -> float:
         seconds = float(m.group(1)) * _UNITS[m.group(2)]
     if seconds < 0:
         raise ConfigError(f"{where} must not be negative; got {value!r}.")
+    if not math.isfinite(seconds) or seconds > MAX_DURATION:  # '1e999', '9999...9d': a wait no one meant
+        raise ConfigError(f"{where} must be at most 10 years ({MAX_DURATION:.0f} s); got {value!r}.")
     return seconds
 
 

@@ -95,8 +95,9 @@ def run_demo(out_dir: str | Path, *, rows: int | None = None, echo: Callable[[st
     from monitors._monitor import Monitor
 
     say = echo or (lambda _s: None)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    from rai._atomic import claim_folder
+
+    out = claim_folder(out_dir, owner="rai monitor demo")  # never a working folder's monitor.db
     db = out / "monitor.db"
     for suffix in ("", "-wal", "-shm"):
         Path(str(db) + suffix).unlink(missing_ok=True)

@@ -9,8 +9,11 @@ network (server-side request forgery):
 * every address the host name resolves to is checked at send time: private, link-local,
   cloud-metadata, multicast, reserved and unspecified addresses are refused unless
   ``allow_private`` is set or the address is inside one of ``allow_networks``;
-* cloud-metadata endpoints are refused even with ``allow_private`` unless their address is
-  listed in ``allow_networks`` explicitly.
+* cloud-metadata endpoints and the IPv4 link-local block (169.254.0.0/16, where clouds serve
+  metadata and credentials) are refused even with ``allow_private`` unless their address is
+  listed in ``allow_networks`` explicitly;
+* an IPv6 address that embeds an IPv4 one (mapped, translated, compatible, 6to4, Teredo,
+  NAT64, ISATAP) is judged as the IPv4 address too.
 
 Redirects are never followed (the sender's HTTP client has ``follow_redirects=False``), so a
 public URL cannot bounce the request to a refused one.
@@ -26,12 +29,20 @@ from collections.abc import Callable, Sequence
 
 from rai._exceptions import ConfigError
 
-__all__ = ["NetworkPolicy", "UrlRefusedError", "UnresolvableHostError", "check_url", "redact_url", "METADATA_ADDRESSES"]
+__all__ = [
+    "NetworkPolicy", "UrlRefusedError", "UnresolvableHostError", "check_url", "redact_url", "embedded_ipv4",
+    "METADATA_ADDRESSES",
+]
 
-#: Instance-metadata services of the big clouds (AWS, GCP, Azure, OpenStack: 169.254.169.254;
-#: AWS IPv6: fd00:ec2::254; Alibaba: 100.100.100.200; Oracle: 192.0.0.192).
+#: Instance-metadata and credential services of the big clouds (AWS, GCP, Azure, OpenStack:
+#: 169.254.169.254; AWS IPv6: fd00:ec2::254; AWS ECS task credentials: 169.254.170.2; EKS pod
+#: identity: 169.254.170.23, fd00:ec2::23; Alibaba: 100.100.100.200; Oracle: 192.0.0.192).
+#: The whole IPv4 link-local block is treated the same way (see ``_address_problem``).
 METADATA_ADDRESSES = frozenset(
-    ipaddress.ip_address(a) for a in ("169.254.169.254", "fd00:ec2::254", "100.100.100.200", "192.0.0.192")
+    ipaddress.ip_address(a) for a in (
+        "169.254.169.254", "fd00:ec2::254", "169.254.170.2", "169.254.170.23", "fd00:ec2::23",
+        "100.100.100.200", "192.0.0.192",
+    )
 )
 METADATA_HOSTS = frozenset({"metadata.google.internal", "metadata", "instance-data", "metadata.azure.com"})
 
@@ -74,21 +85,54 @@ def _default_resolver(host: str, port: int) -> list[str]:
     return sorted({str(info[4][0]) for info in infos})
 
 
-def _address_problem(addr: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
-    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
-        return _address_problem(addr.ipv4_mapped)
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+
+
+def embedded_ipv4(addr: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """Every IPv4 address an IPv6 address carries: mapped, translated, compatible, 6to4, Teredo, NAT64, ISATAP.
+
+    A host that routes these forms reaches the IPv4 address inside, so each is judged as that address.
+    """
+    value = int(addr)
+    low = ipaddress.IPv4Address(value & 0xFFFFFFFF)
+    out = []
+    if addr.ipv4_mapped is not None:
+        out.append(addr.ipv4_mapped)
+    if addr.sixtofour is not None:
+        out.append(addr.sixtofour)
+    if addr.teredo is not None:
+        out.extend(addr.teredo)
+    if value >> 32 == 0 and value > 1:  # IPv4-compatible ::a.b.c.d (deprecated, still routed by some stacks)
+        out.append(low)
+    if value >> 32 == 0xFFFF0000:  # IPv4-translated ::ffff:0:a.b.c.d
+        out.append(low)
+    if any(addr in net for net in _NAT64):
+        out.append(low)
+    if (value >> 32) & 0xFDFFFFFF == 0x00005EFE:  # ISATAP interface id ::0:5efe:a.b.c.d / ::200:5efe:a.b.c.d
+        out.append(low)
+    return out
+
+
+def _address_problem(addr: ipaddress.IPv4Address | ipaddress.IPv6Address) -> tuple[str, bool] | None:
+    """(what the address is, whether even ``allow_private`` keeps it refused), or ``None`` when allowed."""
+    if isinstance(addr, ipaddress.IPv6Address):
+        for inner in embedded_ipv4(addr):
+            problem = _address_problem(inner)
+            if problem is not None:
+                return f"{problem[0]} ({inner}, embedded in the IPv6 address)", problem[1]
     if addr in METADATA_ADDRESSES:
-        return "a cloud-metadata address"
+        return "a cloud-metadata address", True
     if addr.is_loopback:
         return None
     if addr.is_link_local:
-        return "a link-local address"
+        # IPv4 link-local is where clouds serve metadata and credentials (169.254.0.0/16)
+        return "a link-local address", isinstance(addr, ipaddress.IPv4Address)
     if addr.is_unspecified:
-        return "the unspecified address"
+        return "the unspecified address", False
     if addr.is_multicast:
-        return "a multicast address"
+        return "a multicast address", False
     if addr.is_private or addr.is_reserved or not addr.is_global:
-        return "a private or reserved address"
+        return "a private or reserved address", False
     return None
 
 
@@ -152,14 +196,15 @@ def check_url(
         all_loopback = all_loopback and mapped.is_loopback
         if any(mapped in net for net in allowed_nets):
             continue
-        problem = _address_problem(addr)
-        if problem is None:
+        found = _address_problem(addr)
+        if found is None:
             continue
-        if problem != "a cloud-metadata address" and policy.allow_private:
+        problem, hard = found
+        if not hard and policy.allow_private:
             continue
         hint = (
             "list its network under monitor.network.allow_networks to allow it"
-            if problem == "a cloud-metadata address"
+            if hard
             else "set monitor.network.allow_private: true or list its network under monitor.network.allow_networks"
         )
         raise UrlRefusedError(

@@ -35,7 +35,7 @@ from sqlalchemy.pool import NullPool
 
 from rai._exceptions import ConfigError
 
-__all__ = ["Store", "SCHEMA_VERSION", "MIGRATIONS", "process_owner", "owner_is_dead"]
+__all__ = ["Store", "StoreError", "SCHEMA_VERSION", "MIGRATIONS", "process_owner", "owner_is_dead"]
 
 log = logging.getLogger(__name__)
 
@@ -240,12 +240,47 @@ def owner_is_dead(owner: str | None) -> bool:
         return False
 
 
+class StoreError(ConfigError):
+    """The store cannot be read or written (corrupt, truncated, a table missing, read-only): exit 2."""
+
+
+def _store_errors(engine: Engine, shown: str) -> None:
+    """Turn database errors into a ``StoreError`` naming the store, without the SQL or its parameters.
+
+    The SQL of an outbox write quotes the webhook URL, whose path or query often is the secret.
+    Integrity errors are left alone: they are how claims and cooldowns find out who won.
+    """
+    from rai._redact import redact_text
+
+    @sa.event.listens_for(engine, "handle_error")
+    def _handle(ctx: Any) -> Any:
+        exc = ctx.sqlalchemy_exception
+        if exc is None or isinstance(exc, sa.exc.IntegrityError) or not isinstance(exc, sa.exc.DBAPIError):
+            return None
+        original = ctx.original_exception
+        reason = redact_text(str(original).splitlines()[0] if str(original) else type(original).__name__)
+        return StoreError(
+            f"store {shown!r} cannot be used: {reason}. It may be corrupt, truncated or read-only; "
+            "restore it from a backup, or give --store a new file."
+        )
+
+
 def _engine(url: str) -> Engine:
+    engine = _open_engine(url)
+    _store_errors(engine, sa.engine.make_url(url).render_as_string(hide_password=True))
+    return engine
+
+
+def _open_engine(url: str) -> Engine:
     # no pool: a monitor opens few connections, and none is left open behind a crash or a test
     try:
         u = sa.engine.make_url(url)
     except sa.exc.ArgumentError as exc:
-        raise ConfigError(f"store URL {url!r} is not a SQLAlchemy URL such as 'sqlite:///monitor.db': {exc}") from exc
+        from rai._redact import redact_text
+
+        raise ConfigError(
+            f"store URL {redact_text(url)!r} is not a SQLAlchemy URL such as 'sqlite:///monitor.db'."
+        ) from None
     if u.get_backend_name() == "sqlite":
         db = u.database
         if db and db != ":memory:":
@@ -504,6 +539,7 @@ class Store:
         self,
         outbox_id: str,
         *,
+        owner: str,
         attempt: int,
         started_at: float,
         duration: float,
@@ -513,8 +549,15 @@ class Store:
         state: str,
         next_attempt_at: float | None = None,
         disable_endpoint: str | None = None,
-    ) -> None:
-        """Write one attempt and the delivery's new state in one transaction (releases the lease)."""
+    ) -> bool:
+        """Write one attempt, and the delivery's new state when ``owner`` still holds its lease.
+
+        A reply slower than the lease lets another sender take the delivery over; the late one
+        only logs its attempt, so it cannot set back a state the holder decides. A success is the
+        exception: it ends a delivery that is still pending whoever holds it (the holder's own
+        result then finds it delivered and leaves it), or a failed takeover would send it again.
+        Returns whether the state changed.
+        """
         now = self.clock()
         with self.engine.begin() as conn:
             conn.execute(
@@ -524,16 +567,24 @@ class Store:
                 )
             )
             values: dict[str, Any] = {
-                "attempts": attempt, "state": state, "last_status": status_code, "last_error": error,
-                "lease_owner": None, "lease_until": None,
+                "attempts": sa.case((outbox.c.attempts > attempt, outbox.c.attempts), else_=attempt), "state": state, "last_status": status_code,
+                "last_error": error, "lease_owner": None, "lease_until": None,
             }
             if next_attempt_at is not None:
                 values["next_attempt_at"] = next_attempt_at
             if state != "pending":
                 values["finished_at"] = now
-            conn.execute(outbox.update().where(outbox.c.id == outbox_id).values(**values))
+            mine = outbox.c.lease_owner == owner
+            if state == "delivered":
+                mine = sa.or_(mine, outbox.c.state == "pending")
+            res = conn.execute(outbox.update().where(outbox.c.id == outbox_id, mine).values(**values))
+            if res.rowcount != 1:
+                log.warning("delivery %s: attempt %d finished after its lease passed to another sender; "
+                            "its outcome (%s) is logged, the state is left to the holder", outbox_id, attempt, outcome)
+                return False
             if disable_endpoint is not None:
                 self._disable(conn, disable_endpoint, f"HTTP {status_code} Gone at {now:.0f}", now)
+            return True
 
     def _disable(self, conn: Connection, name: str, reason: str, now: float) -> None:
         exists = conn.execute(sa.select(endpoints.c.name).where(endpoints.c.name == name)).first()
@@ -547,14 +598,16 @@ class Store:
             .values(state="disabled", last_error=f"endpoint disabled: {reason}", finished_at=now, lease_owner=None, lease_until=None)
         )
 
-    def mark_undeliverable(self, outbox_id: str, state: str, error: str) -> None:
+    def mark_undeliverable(self, outbox_id: str, state: str, error: str, *, owner: str) -> bool:
+        """End a delivery without sending it, when ``owner`` holds its lease."""
         now = self.clock()
         with self.engine.begin() as conn:
-            conn.execute(
-                outbox.update().where(outbox.c.id == outbox_id).values(
+            res = conn.execute(
+                outbox.update().where(outbox.c.id == outbox_id, outbox.c.lease_owner == owner).values(
                     state=state, last_error=error, finished_at=now, lease_owner=None, lease_until=None
                 )
             )
+            return res.rowcount == 1
 
     # -- reading --------------------------------------------------------------------------
     def history(self, *, monitor: str | None = None, limit: int = 50) -> list[dict[str, Any]]:

@@ -35,6 +35,11 @@ __all__ = ["WebhookSender", "DeliveryReport", "backoff_delay", "parse_retry_afte
 
 log = logging.getLogger(__name__)
 
+# httpx logs every request's full URL at INFO; a webhook URL carries its secret (also for API users)
+from rai._redact import install_log_redaction as _install_log_redaction  # noqa: E402
+
+_install_log_redaction()
+
 
 @dataclasses.dataclass
 class DeliveryReport:
@@ -190,7 +195,7 @@ class WebhookSender:
         disabled = self.store.disabled_endpoints()
         shown = redact_url(row.url, hide_path=row.format == "slack")
         if row.endpoint in disabled:
-            self.store.mark_undeliverable(row.id, "disabled", f"endpoint disabled: {disabled[row.endpoint]}")
+            self.store.mark_undeliverable(row.id, "disabled", f"endpoint disabled: {disabled[row.endpoint]}", owner=self.owner)
             report.disabled += 1
             return report
         unresolved: str | None = None
@@ -203,7 +208,7 @@ class WebhookSender:
             unresolved = str(exc)  # DNS may come back: retried like a network error
         except UrlRefusedError as exc:
             log.error("delivery %s to %s refused: %s", row.id, shown, exc)
-            self.store.mark_undeliverable(row.id, "dead", f"refused by the URL policy: {exc}")
+            self.store.mark_undeliverable(row.id, "dead", f"refused by the URL policy: {exc}", owner=self.owner)
             report.dead += 1
             return report
 
@@ -238,13 +243,13 @@ class WebhookSender:
         report.attempts += 1
 
         if status is not None and 200 <= status < 300:
-            self.store.record_attempt(row.id, attempt=attempt, started_at=started, duration=duration,
+            self.store.record_attempt(row.id, owner=self.owner, attempt=attempt, started_at=started, duration=duration,
                                       status_code=status, outcome="delivered", error=None, state="delivered")
             log.info("delivered %s to %s (attempt %d, HTTP %d)", row.id, shown, attempt, status)
             report.delivered += 1
             return report
         if status == 410:
-            self.store.record_attempt(row.id, attempt=attempt, started_at=started, duration=duration,
+            self.store.record_attempt(row.id, owner=self.owner, attempt=attempt, started_at=started, duration=duration,
                                       status_code=status, outcome="gone", error="410 Gone: endpoint disabled",
                                       state="disabled", disable_endpoint=row.endpoint)
             log.error("endpoint %s answered 410 Gone: disabled; its pending deliveries stop", row.endpoint)
@@ -253,13 +258,14 @@ class WebhookSender:
         if error is None:
             error = f"HTTP {status}"
         if attempt >= self.policy.max_attempts:
-            self.store.record_attempt(row.id, attempt=attempt, started_at=started, duration=duration,
+            self.store.record_attempt(row.id, owner=self.owner, attempt=attempt, started_at=started, duration=duration,
                                       status_code=status, outcome="failed", error=error, state="dead")
             log.error("delivery %s to %s dead-lettered after %d attempts (%s)", row.id, shown, attempt, error)
             report.dead += 1
             return report
-        delay = retry_after if retry_after is not None else backoff_delay(attempt, self.policy, self.rng)
-        self.store.record_attempt(row.id, attempt=attempt, started_at=started, duration=duration,
+        # a receiver's Retry-After (seconds or an HTTP date, maybe in 2099) never parks a delivery beyond backoff_max
+        delay = min(retry_after, self.policy.backoff_max) if retry_after is not None else backoff_delay(attempt, self.policy, self.rng)
+        self.store.record_attempt(row.id, owner=self.owner, attempt=attempt, started_at=started, duration=duration,
                                   status_code=status, outcome="retry", error=error, state="pending",
                                   next_attempt_at=self.clock() + delay)
         log.warning("delivery %s to %s failed (%s); attempt %d of %d, retry in %.3g s%s", row.id, shown, error,

@@ -67,14 +67,15 @@ class Assessment(Result):
         """Write ``assessment.json`` (to ``path``, or inside it when it is a folder)."""
         from rai._schema import validate_assessment_dict
 
+        from rai._atomic import write_text
+
         path = Path(path)
-        if path.is_dir():
+        if path.is_dir():  # a folder the caller named (a link to one included): write inside it
             path = path / "assessment.json"
         data = self.to_dict()
         validate_assessment_dict(data)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
-        return path
+        return write_text(path, json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n",
+                          what="assessment")
 
     @classmethod
     def load(cls, path: str | Path) -> Assessment:
@@ -84,13 +85,14 @@ class Assessment(Result):
         path = Path(path)
         if not path.is_file():
             raise ConfigError(f"assessment file {str(path)!r} does not exist.")
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{str(path)!r} is not valid JSON: {exc}") from exc
+        from rai._safe_json import read_json
+        from rai._ranges import check_ranges
+
+        data = read_json(path, "assessment file")
         if not isinstance(data, dict):
             raise ConfigError(f"{str(path)!r} must hold a JSON object; got {type(data).__name__}.")
         validate_assessment_dict(data)
+        check_ranges(data.get("results"), f"assessment file {str(path)!r}")
         return cls.from_dict(data)
 
 

@@ -1,6 +1,6 @@
 """``rai.yaml``: one file that the API, the CLI, the scheduler and CI all read.
 
-The file is read with ``yaml.safe_load`` from an explicit path into a frozen ``Config``.
+The file is read with ``rai._safe_yaml.load_yaml`` (duplicate keys refused) from an explicit path into a frozen ``Config``.
 Paths inside it are relative to the file's folder. Sections owned by other parts of the
 toolkit (``gate``, ``monitor``, ``report``) are kept as plain mappings and validated by them.
 """
@@ -15,13 +15,13 @@ from typing import Any
 from rai._exceptions import ConfigError
 from rai._spec import DatasetSpec
 
-__all__ = ["Config", "load_config", "DEFAULT_CONFIG_NAMES"]
+__all__ = ["Config", "load_config", "config_bool", "DEFAULT_CONFIG_NAMES"]
 
 DEFAULT_CONFIG_NAMES = ("rai.yaml", "rai.yml")
 
 _DATA_KEYS = {
     "path", "reference", "target", "prediction", "score", "sensitive", "numeric", "categorical",
-    "id", "timestamp", "exclude", "task", "positive_label", "labels",
+    "id", "timestamp", "exclude", "task", "positive_label", "labels", "max_groups",
 }
 _TOP_KEYS = {"version", "data", "model", "seed", "analyzers", "model_card", "gate", "monitor", "report", "output"}
 
@@ -69,6 +69,13 @@ def _mapping(value: Any, where: str) -> dict[str, Any]:
     return value
 
 
+def config_bool(value: Any, where: str) -> bool:
+    """A boolean from a config file: ``true`` / ``false`` only (``bool("false")`` is true)."""
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where} must be true or false (a YAML boolean, unquoted); got {value!r}.")
+    return value
+
+
 def _str_list(value: Any, where: str) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -87,16 +94,17 @@ def load_config(path: str | Path) -> Config:
     ConfigError
         When the file is missing (naming the path tried), is not YAML, or has unknown keys.
     """
-    import yaml
+    from rai._safe_yaml import load_yaml
 
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"config file {str(path)!r} does not exist (tried {str(path.resolve())!r}).")
     raw = path.read_bytes()
     try:
-        doc = yaml.safe_load(raw.decode("utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{str(path)!r} is not valid YAML: {exc}") from exc
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"config file {str(path)!r} is not UTF-8 text: {exc}") from None
+    doc = load_yaml(text, f"config file {str(path)!r}")
     doc = _mapping(doc, f"{path}")
     unknown = sorted(set(doc) - _TOP_KEYS)
     if unknown:
@@ -133,6 +141,7 @@ def load_config(path: str | Path) -> Config:
         exclude=_str_list(data.get("exclude"), "data.exclude"),
         task=task,
         positive_label=data.get("positive_label"),
+        **({"max_groups": data["max_groups"]} if "max_groups" in data else {}),
     )
     model = doc.get("model")
     if isinstance(model, str):
@@ -160,9 +169,9 @@ def load_config(path: str | Path) -> Config:
         model_path=rel(model.get("path"), "model.path"),
         model_uri=model_uri,
         tracking_uri=model.get("tracking_uri"),
-        trust_model=bool(model.get("trust", False)),
+        trust_model=config_bool(model.get("trust", False), f"{path}: model.trust"),
         trusted_types=_str_list(model.get("trusted_types"), "model.trusted_types"),
-        trust_recorded_types=bool(model.get("trust_recorded_types", False)),
+        trust_recorded_types=config_bool(model.get("trust_recorded_types", False), f"{path}: model.trust_recorded_types"),
         seed=seed,
         analyzers={k: dict(v or {}) for k, v in analyzers.items()},
         enabled=enabled,

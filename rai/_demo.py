@@ -53,20 +53,29 @@ def write_demo_inputs(out: Path, *, seed: int = 0, step: Callable[[str], None] |
     """Write the demo's data, model and ``rai.yaml`` into ``out``; return the config path."""
     import skops.io as sio
 
+    from rai._atomic import Outputs, claim_folder
+
     step = step or (lambda _name: None)
-    out.mkdir(parents=True, exist_ok=True)
+    claim_folder(out, owner="rai demo")
     step("loading ACS 2015 and 2018")
     train = load_acs_employment(2015)
     test = load_acs_employment(2018)
-    # the bundled files carry another model's outputs; this demo assesses its own model
-    train.drop(columns=["prediction", "predicted_probability"]).to_parquet(out / "reference_2015.parquet", index=False)
-    test.drop(columns=["prediction", "predicted_probability"]).to_parquet(out / "test_2018.parquet", index=False)
-    step("training the demo model on 2015")
-    model = train_demo_model(train, seed=seed)
-    sio.dump(model, out / "model.skops")
-    config = out / "rai.yaml"
-    config.write_text(textwrap.dedent(f"""\
-        # rai.yaml written by `rai demo`: re-run with  rai assess --config {config.name} --out .
+    with Outputs() as files:
+        # the bundled files carry another model's outputs; this demo assesses its own model
+        for name, frame in (("reference_2015.parquet", train), ("test_2018.parquet", test)):
+            own = frame.drop(columns=["prediction", "predicted_probability"])
+            files.write(out / name, lambda p, own=own: own.to_parquet(p, index=False), what=name)
+        step("training the demo model on 2015")
+        model = train_demo_model(train, seed=seed)
+        files.write(out / "model.skops", lambda p: sio.dump(model, p), what="model")
+        config = out / "rai.yaml"
+        files.text(config, _demo_config(config.name, seed), what="rai.yaml")
+    return config
+
+
+def _demo_config(name: str, seed: int) -> str:
+    return textwrap.dedent(f"""\
+        # rai.yaml written by `rai demo`: re-run with  rai assess --config {name} --out .
         version: 1
         seed: {seed}
         data:
@@ -119,5 +128,4 @@ def write_demo_inputs(out: Path, *, seed: int = 0, step: Callable[[str], None] |
                 intervals and mark small ones as insufficient evidence.
           caveats_and_recommendations:
             - Re-assess on each new survey year; the monitor replays 2016 to 2018 against 2015.
-        """), encoding="utf-8")
-    return config
+        """)

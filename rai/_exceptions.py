@@ -4,7 +4,8 @@
     ├── UserInputError            the user's input is wrong: CLI exit code 2, no traceback
     │   ├── DataContractError     a table breaks the data contract (missing column, bad target, ...)
     │   ├── ConfigError           rai.yaml / policy / flags are malformed
-    │   └── ModelLoadError        a model file cannot be loaded (or is unsafe without --trust-model)
+    │   ├── ModelLoadError        a model file cannot be loaded (or is unsafe without --trust-model)
+    │   └── OutputError           an output cannot be written (folder under a file, read-only, not ours to overwrite)
     ├── UnsupportedError          a valid request the toolkit cannot serve (e.g. model type for an explainer)
     └── InternalError             a bug in the toolkit
 
@@ -19,6 +20,7 @@ __all__ = [
     "DataContractError",
     "ConfigError",
     "ModelLoadError",
+    "OutputError",
     "UnsupportedError",
     "InternalError",
 ]
@@ -42,6 +44,10 @@ class ConfigError(UserInputError):
 
 class ModelLoadError(UserInputError):
     """A model file cannot be loaded, or would need --trust-model to be unpickled."""
+
+
+class OutputError(UserInputError):
+    """An output file or folder cannot be written: nothing is left half-written behind."""
 
 
 class UnsupportedError(RaiError):

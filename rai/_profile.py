@@ -348,18 +348,18 @@ class Profile:
                    relative_accuracy=float(data["relative_accuracy"]))
 
     def save(self, path: str | Path) -> None:
-        Path(path).write_text(json.dumps(self.to_dict()), encoding="utf-8")
+        from rai._atomic import write_text
+
+        write_text(path, json.dumps(self.to_dict()), what="profile")
 
     @classmethod
     def load(cls, path: str | Path) -> Profile:
         p = Path(path)
-        try:
-            data = json.loads(p.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise DataContractError(f"profile file {str(p)!r} does not exist.") from None
-        except json.JSONDecodeError as exc:
-            raise DataContractError(f"profile file {str(p)!r} is not JSON: {exc}.") from None
-        return cls.from_dict(data)
+        from rai._safe_json import read_json
+
+        if not p.is_file():
+            raise DataContractError(f"profile file {str(p)!r} does not exist.")
+        return cls.from_dict(read_json(p, "profile file"))
 
 
 # ----------------------------------------------------------------------------------------------

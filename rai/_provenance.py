@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import platform
-import subprocess
 import sys
 from importlib import metadata
 from pathlib import Path
@@ -82,18 +81,19 @@ def package_versions() -> dict[str, str]:
 
 
 def git_commit(cwd: str | Path | None = None) -> str | None:
-    """The commit of the repository the current directory is in, if any (suffix + when dirty)."""
+    """The commit of the repository ``cwd`` is in, if any (suffix ``+dirty`` when a tracked file changed).
+
+    Read from the files under ``.git`` (no ``git`` process): ``git status`` would run the
+    repository's ``core.fsmonitor`` command and filters, i.e. code chosen by whoever wrote the
+    repository's config.
+    """
+    from rai._git import head_commit, worktree_dirty
+
     try:
-        head = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, timeout=5, check=False
-        )
-        if head.returncode != 0:
+        found = head_commit(Path.cwd() if cwd is None else Path(cwd))
+        if found is None:
             return None
-        commit = head.stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=cwd, capture_output=True, text=True, timeout=5, check=False,
-        )
-        return commit + ("+dirty" if dirty.stdout.strip() else "")
-    except (OSError, subprocess.SubprocessError):
+        commit, top, gitdir = found
+        return commit + ("+dirty" if worktree_dirty(top, gitdir) else "")
+    except (OSError, ValueError):
         return None

@@ -29,6 +29,8 @@ MISSING_GROUP = "(missing)"
 
 #: Most distinct integer labels a target may have and still be read as classes, not a regression target.
 MAX_CLASSES = 50
+#: Default most distinct values of a sensitive feature (``DatasetSpec.max_groups``).
+MAX_GROUPS = 300
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,6 +56,10 @@ class DatasetSpec(Result):
     positive_label:
         The positive class for binary tasks. Default: ``1`` / ``True`` when present, otherwise the
         last label in sorted order.
+    max_groups:
+        Most distinct values a sensitive feature may have. Above it the column is refused: a
+        free-text or id-like column would make every group too small to judge, and the group
+        analyses would run for hours.
     """
 
     target: str | None = None
@@ -67,6 +73,7 @@ class DatasetSpec(Result):
     exclude: tuple[str, ...] = ()
     task: Task | None = None
     positive_label: Any = None
+    max_groups: int = MAX_GROUPS
 
     def __post_init__(self) -> None:
         # accept any sequence for the tuple fields, but store tuples so the spec stays hashable
@@ -278,8 +285,17 @@ def _validate(spec: DatasetSpec, frame: pd.DataFrame, *, name: str) -> Validated
     for role, column in roles.items():
         if column is not None:
             _require_column(frame, column, role, name)
+    if isinstance(spec.max_groups, bool) or not isinstance(spec.max_groups, int) or spec.max_groups < 2:
+        raise DataContractError(f"max_groups must be an integer >= 2; got {spec.max_groups!r}.")
     for column in spec.sensitive:
         _require_column(frame, column, "sensitive", name)
+        n_groups = int(frame[column].nunique(dropna=False))
+        if n_groups > spec.max_groups:
+            raise DataContractError(
+                f"{name}: sensitive feature {column!r} has {n_groups:,} distinct values; at most "
+                f"{spec.max_groups} groups are allowed (data.max_groups in rai.yaml raises the limit). "
+                "Is it an id or free-text column? Bin it into groups first."
+            )
     for column in spec.numeric + spec.categorical + spec.exclude:
         _require_column(frame, column, "declared feature" if column not in spec.exclude else "excluded", name)
     both = set(spec.numeric) & set(spec.categorical)

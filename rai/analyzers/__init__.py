@@ -53,6 +53,7 @@ def default_analyzers(
     for name in names:
         cls = get_analyzer_class(name)
         params = dict(options.get(name) or {})
+        _check_booleans(cls, name, params)
         if "seed" in _init_params(cls):
             params.setdefault("seed", seed)
         if cls.needs_model:
@@ -62,6 +63,18 @@ def default_analyzers(
         except TypeError as exc:
             raise ConfigError(f"analyzers.{name}: {exc}") from exc
     return out
+
+
+def _check_booleans(cls: type, name: str, params: dict[str, Any]) -> None:
+    """A flag whose default is a boolean takes a YAML boolean: ``bool("false")`` would be true."""
+    import inspect
+
+    for param in inspect.signature(cls.__init__).parameters.values():
+        if isinstance(param.default, bool) and param.name in params and not isinstance(params[param.name], bool):
+            raise ConfigError(
+                f"analyzers.{name}.{param.name} must be true or false (a YAML boolean, unquoted); "
+                f"got {params[param.name]!r}."
+            )
 
 
 def _init_params(cls: type) -> set[str]:

@@ -112,6 +112,10 @@ class DriftAnalyzer(Analyzer):
         Threads summarising columns of large tables (numpy sorts release the GIL). Default
         ``None``: the cores free when the check starts (``rai._threads.free_cores``), so a busy
         machine gets one thread and an idle one all of its cores.
+    infinite_tolerance:
+        +inf / -inf values are left out of the statistic (as evidently does) but counted
+        (``n_infinite_reference`` / ``n_infinite_current``); a column whose share of them in the
+        current data exceeds the reference's by more than this is drifted whatever the statistic.
     """
 
     name = "drift"
@@ -128,8 +132,10 @@ class DriftAnalyzer(Analyzer):
         max_categories: int = 20,
         histogram_bins: int = 20,
         n_jobs: int | None = None,
+        infinite_tolerance: float = 0.01,
     ) -> None:
         self.drift_share = drift_share
+        self.infinite_tolerance = infinite_tolerance
         self.correction = correction
         self.methods = methods
         self.thresholds = thresholds
@@ -149,6 +155,8 @@ class DriftAnalyzer(Analyzer):
         for name in ("max_categories", "histogram_bins"):
             value = getattr(self, name)
             check_param(owner, name, value, "an int >= 1", isinstance(value, int) and not isinstance(value, bool) and value >= 1)
+        check_param(owner, "infinite_tolerance", self.infinite_tolerance, "a number in [0, 1]",
+                    _is_number(self.infinite_tolerance) and 0 <= self.infinite_tolerance <= 1)
         check_param(owner, "n_jobs", self.n_jobs, "None or an int >= 1", self.n_jobs is None or (
                     isinstance(self.n_jobs, int) and not isinstance(self.n_jobs, bool) and self.n_jobs >= 1))
         methods = self.methods
@@ -293,6 +301,7 @@ class DriftAnalyzer(Analyzer):
             n_reference=r.n,
             n_current=cur.n,
             distribution=distribution,
+            infinite=(r.n_infinite, r.n + r.n_missing, cur.n_infinite, cur.n + cur.n_missing),
         )
 
     def _decide(self, rows: list[_Row]) -> list[ColumnDrift]:
@@ -313,6 +322,9 @@ class DriftAnalyzer(Analyzer):
                 drifted = score is not None and test.drifted(score, row.threshold)
             else:
                 drifted = row.statistic is not None and test.drifted(row.statistic, row.threshold)
+            inf_ref, rows_ref, inf_cur, rows_cur = row.infinite
+            if inf_cur and inf_cur / max(rows_cur, 1) > inf_ref / max(rows_ref, 1) + self.infinite_tolerance:
+                drifted = True  # infinite values the reference did not have, beyond the tolerance
             out.append(
                 ColumnDrift(
                     column=row.column,
@@ -328,6 +340,8 @@ class DriftAnalyzer(Analyzer):
                     n_reference=row.n_reference,
                     n_current=row.n_current,
                     distribution=row.distribution,
+                    n_infinite_reference=inf_ref,
+                    n_infinite_current=inf_cur,
                 )
             )
         return out
@@ -347,6 +361,8 @@ class _Row:
     n_reference: int
     n_current: int
     distribution: Distribution | None
+    #: (infinite in the reference, its rows, infinite in the current data, its rows)
+    infinite: tuple[int, int, int, int] = (0, 0, 0, 0)
 
 
 def _is_number(value: Any) -> bool:

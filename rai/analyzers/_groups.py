@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pandas as pd
 
 from rai._spec import ValidatedData
 
 __all__ = ["sensitive_groupings", "INTERSECTION_SEP"]
+
+log = logging.getLogger(__name__)
 
 #: Joins feature names (and group labels) of an intersection: "SEX & RAC1P", "2 & 1".
 INTERSECTION_SEP = " & "
@@ -21,6 +25,12 @@ def sensitive_groupings(data: ValidatedData, *, intersection: bool = True) -> li
         labels = out[0][1]
         for _, values in out[1:]:
             labels = labels + INTERSECTION_SEP + values
+        n_groups = labels.nunique()
+        if n_groups > data.spec.max_groups:
+            # each feature passed the limit, their product did not: judge the features, not the intersection
+            log.warning("intersection %s has %d groups, above max_groups %d: left out of the group analyses",
+                        name, n_groups, data.spec.max_groups)
+            return out
         out.append((name, labels))
     return out
 

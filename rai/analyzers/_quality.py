@@ -198,6 +198,11 @@ class QualityAnalyzer(Analyzer):
                 f"column {name!r} has {n_missing} missing value(s) ({missing_share:.2%}); the reference had none",
             ))
 
+        if kind == "numeric":
+            issue = _non_finite_issue(name, facts.series, n_rows)
+            if issue is not None:
+                issues.append(issue)
+
         # values of the wrong type
         if ref is not None and ref.value_types:
             expected = set(ref.value_types)
@@ -375,6 +380,30 @@ def _column_kinds(data: ValidatedData) -> dict[str, str]:
         else:
             kinds[name] = _infer_feature_type(data.frame[column])
     return kinds
+
+
+def _non_finite_issue(name: str, s: pd.Series, n_rows: int) -> QualityIssue | None:
+    """+inf / -inf in a numeric column: an error, never silently dropped as the range and drift checks do.
+
+    No measurement is infinite; such values come from a division by zero or an overflow upstream,
+    and every statistic that filters them away would otherwise look at fewer rows without saying so.
+    """
+    x = _numeric_values(s)
+    n_pos, n_neg = int(np.count_nonzero(x == np.inf)), int(np.count_nonzero(x == -np.inf))
+    if not n_pos + n_neg:
+        return None
+    share = (n_pos + n_neg) / n_rows if n_rows else 0.0
+    return QualityIssue(
+        name, "non_finite", "error",
+        f"column {name!r} has {n_pos + n_neg} infinite value(s) ({share:.2%}: {n_pos} +inf, {n_neg} -inf); "
+        "they are left out of the range and drift statistics",
+    )
+
+
+def _numeric_values(s: pd.Series) -> np.ndarray:
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        return s.to_numpy(dtype=np.float64, na_value=np.nan)
+    return pd.to_numeric(s.astype(object), errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 def _type_name(t: type) -> str:

@@ -92,6 +92,8 @@ class Summary:
     exact_max: float | None = None
     #: For a sketch: the upper boundary of the bucket each entry of ``values`` stands for.
     upper: np.ndarray | None = None
+    #: Of ``n_missing``, the +inf / -inf entries of a numeric column (reported, and judged, apart).
+    n_infinite: int = 0
 
     @property
     def n(self) -> int:
@@ -157,8 +159,9 @@ def summarize_numeric(column: pd.Series | np.ndarray) -> Summary:
         mask = np.isfinite(x)
         n_missing = int(x.size - np.count_nonzero(mask))
         finite = x if n_missing == 0 else x[mask]
+    n_infinite = int(np.count_nonzero(np.isinf(x))) if n_missing else 0
     if finite.size == 0:
-        return Summary("numeric", np.zeros(0), None, n_missing)
+        return Summary("numeric", np.zeros(0), None, n_missing, n_infinite=n_infinite)
     lo, hi = finite.min(), finite.max()
     if finite.dtype.kind in "iu":
         integral = True
@@ -173,8 +176,8 @@ def summarize_numeric(column: pd.Series | np.ndarray) -> Summary:
         counts = np.bincount(offset)
         nz = np.flatnonzero(counts)
         values = nz.astype(np.float64) + float(lo)
-        return Summary("numeric", values, counts[nz].astype(np.int64), n_missing)
-    return Summary("numeric", np.sort(finite.astype(np.float64, copy=False)), None, n_missing)
+        return Summary("numeric", values, counts[nz].astype(np.int64), n_missing, n_infinite=n_infinite)
+    return Summary("numeric", np.sort(finite.astype(np.float64, copy=False)), None, n_missing, n_infinite=n_infinite)
 
 
 def _as_numeric_array(column: pd.Series | np.ndarray) -> np.ndarray:

@@ -67,8 +67,11 @@ def cli(verbose: int) -> None:
     \b
     Exit codes: 0 ok, 1 the verdict failed, 2 bad input or usage.
     """
+    from rai._redact import install_log_redaction
+
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    install_log_redaction()  # httpx logs whole request URLs at INFO; webhook URLs hold secrets
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -88,7 +91,9 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except UserInputError as exc:
-        click.echo(f"error: {exc}", err=True)
+        from rai._console import one_line
+
+        click.echo(f"error: {one_line(exc)}", err=True)  # values in messages come from the user's files
         sys.exit(2)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)

@@ -70,10 +70,12 @@ def assess_command(data, reference, labels_path, spec_changes, task, model_chang
     if config.data_path is None:
         raise click.UsageError("missing --data FILE (or data.path in --config).")
 
+    from rai._atomic import ensure_folder
+
+    ensure_folder(out, "--out folder")  # before the work: a folder under a file is found in a second, not after
     with Progress(quiet=quiet) as progress:
         assessment = assess_files(config, on_step=progress.step)
         progress.step("writing assessment.json")
-        out.mkdir(parents=True, exist_ok=True)
         path = assessment.save(out / "assessment.json")
         written = [path]
         if report:
@@ -81,8 +83,10 @@ def assess_command(data, reference, labels_path, spec_changes, task, model_chang
 
             progress.step("rendering reports")
             written.extend(render_reports(assessment, out).values())
+    from rai._console import one_line
+
     for note in assessment.results.notes:
-        click.echo(f"note: {note.analyzer} {note.level}: {note.message}", err=True)
+        click.echo(f"note: {note.analyzer} {note.level}: {one_line(note.message)}", err=True)
     _summary(assessment)
     for p in written:
         click.echo(f"wrote {p}")
@@ -108,6 +112,8 @@ def _judged_line(m) -> str:
 
 
 def _summary(assessment) -> None:
+    from rai._console import one_line
+
     r = assessment.results
     lines = []
     if r.performance is not None:
@@ -125,4 +131,4 @@ def _summary(assessment) -> None:
     if r.quality is not None:
         lines.append(f"quality: {len(r.quality.issues)} issue(s), {r.quality.duplicate_rows} duplicate row(s)")
     for line in lines:
-        click.echo(line)
+        click.echo(one_line(line))

@@ -16,13 +16,9 @@ DEFAULT_INIT_PATH = "rai-policy.yaml"
 
 
 def _write(path: Path, text: str, flag: str) -> None:
-    from rai._exceptions import ConfigError
+    from rai._atomic import write_text
 
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{flag}: cannot write {str(path)!r}: {exc.strerror or exc}") from None
+    write_text(path, text, what=flag)
 
 
 @click.command(
@@ -117,20 +113,26 @@ def gate_command(
         baseline_source=None if baseline_path is None else str(baseline_path),
     )
 
-    if junit_path is not None:
-        _write(junit_path, render_junit(verdict), "--junit")
-    if json_path is not None:
-        _write(json_path, json.dumps(verdict.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n", "--json")
-    markdown = None
-    if summary_path is not None or os.environ.get("GITHUB_STEP_SUMMARY"):
-        markdown = render_markdown(verdict)
-    if summary_path is not None and markdown is not None:
-        _write(summary_path, markdown + "\n", "--summary")
-    if markdown is not None:
-        try:
-            append_step_summary(markdown)
-        except OSError as exc:
-            raise ConfigError(f"cannot append to $GITHUB_STEP_SUMMARY: {exc}") from None
+    from rai._atomic import Outputs
+    from rai._exceptions import OutputError
+
+    # every file or none: a failure on the last one (an unwritable --summary) leaves nothing behind
+    with Outputs() as outputs:
+        if junit_path is not None:
+            outputs.text(junit_path, render_junit(verdict), what="--junit")
+        if json_path is not None:
+            outputs.text(json_path, json.dumps(verdict.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n",
+                         what="--json")
+        markdown = None
+        if summary_path is not None or os.environ.get("GITHUB_STEP_SUMMARY"):
+            markdown = render_markdown(verdict)
+        if summary_path is not None and markdown is not None:
+            outputs.text(summary_path, markdown + "\n", what="--summary")
+        if markdown is not None:
+            try:
+                append_step_summary(markdown)
+            except OSError as exc:
+                raise OutputError(f"cannot append to $GITHUB_STEP_SUMMARY: {exc.strerror or exc}") from None
 
     click.echo(render_text(verdict))
     if os.environ.get("GITHUB_ACTIONS") == "true":

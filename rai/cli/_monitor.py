@@ -43,6 +43,8 @@ def _with_flags(mcfg: Any, *, store: str | None, webhook_url: str | None, name: 
 
 
 def _echo_outcome(out: Any) -> None:
+    from rai._console import one_line
+
     if out.skipped:
         click.echo(f"window {out.window}: already checked; skipped (pending webhooks were still sent).")
     else:
@@ -50,7 +52,7 @@ def _echo_outcome(out: Any) -> None:
 
         d = out.check.drift
         if d is not None:
-            drifted = [c.column for c in list(d.columns) + list(d.prediction) if c.drifted]
+            drifted = [one_line(c.column) for c in list(d.columns) + list(d.prediction) if c.drifted]
             headline = window_headline(d.n_drifted, d.n_columns, d.share_drifted, d.drift_share_threshold,
                                        [(a.rule, a.status) for a in out.alerts])
             click.echo(f"window {out.window}: {headline}" + (f"; drifted: {', '.join(drifted)}" if drifted else ""))
@@ -60,7 +62,7 @@ def _echo_outcome(out: Any) -> None:
             else:
                 click.echo(f"alert {a.rule} [{a.severity}] suppressed: {a.reason}")
         for note in out.check.notes:
-            click.echo(f"note: {note}", err=True)
+            click.echo(f"note: {one_line(note)}", err=True)
     r = out.delivery
     if r is not None and (r.attempts or r.dead or r.disabled):
         click.echo(f"webhooks: {r.delivered} delivered, {r.retrying} to retry, {r.dead} dead-lettered, "
@@ -333,7 +335,6 @@ def profile_command(reference, out_path, spec_changes, config_path,
             types, roles = profile_layout(Path(reference), spec)
             profile = profile_file(Path(reference), types, roles=roles, chunk_rows=chunk_rows,
                                    on_chunk=progress.advance("profiling", unit="rows"), like=like)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
     profile.save(out_path)
     sketched = [c for c, p in profile.column_profiles.items() if not p.exact]
     click.echo(f"wrote {out_path}: {profile.n_rows} rows, {len(types)} columns"
@@ -342,15 +343,17 @@ def profile_command(reference, out_path, spec_changes, config_path,
         import json
 
         drift = like.compare(profile, **(config.analyzers.get("drift") or {}))
-        drifted = [c.column for c in list(drift.columns) + list(drift.prediction) if c.drifted]
+        from rai._console import one_line
+
+        drifted = [one_line(c.column) for c in list(drift.columns) + list(drift.prediction) if c.drifted]
         click.echo(f"drift against {compare_path.name}: {drift.n_drifted} of {drift.n_columns} feature columns "
                    f"(share {drift.share_drifted:.2f}), dataset drift {drift.dataset_drift}"
                    + (f"; drifted: {', '.join(drifted)}" if drifted else ""))
         if drift_json is not None:
-            drift_json.parent.mkdir(parents=True, exist_ok=True)
+            from rai._atomic import write_text
             from rai._serialize import to_jsonable
 
-            drift_json.write_text(json.dumps(to_jsonable(drift.to_dict()), indent=2, allow_nan=False), encoding="utf-8")
+            write_text(drift_json, json.dumps(to_jsonable(drift.to_dict()), indent=2, allow_nan=False), what="--drift-json")
         if fail_on_drift and (drift.dataset_drift or any(c.drifted for c in drift.prediction)):
             raise click.exceptions.Exit(1)
 

@@ -23,8 +23,10 @@ __all__ = ["report_command"]
               help="rai.yaml whose 'gate:' section holds or names the policy.")
 @click.option("--approvals", "approvals_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Approval history to list on the card (written by `rai approvals --model NAME --json FILE`).")
+@click.option("--allow-unverified", is_flag=True,
+              help="Render even when assessment.json.sig does not verify (the card then lists it as a gap).")
 def report_command(assessment_path: Path, out_dir: Path, pdf: bool, policy_path: Path | None, config_path: Path | None,
-                   approvals_path: Path | None) -> None:
+                   approvals_path: Path | None, allow_unverified: bool) -> None:
     """Render the model card (Markdown, HTML, Model Card Toolkit JSON) and the offline dashboard.
 
     No model and no data are needed: everything comes from the assessment. When
@@ -33,11 +35,13 @@ def report_command(assessment_path: Path, out_dir: Path, pdf: bool, policy_path:
     policy (--policy, or the default that `rai gate` uses), judged exactly as `rai gate` judges it.
 
     \b
-    Exit codes: 0 written; 2 bad input, or --pdf without a usable Chromium (the other files
+    Exit codes: 0 written; 1 the signature does not verify (nothing written, unless
+    --allow-unverified); 2 bad input, or --pdf without a usable Chromium (the other files
     are still written).
     """
     from rai._exceptions import ConfigError, UnsupportedError
     from rai.report import render_reports
+    from rai.report._signing import signature_status
 
     if policy_path is not None and config_path is not None:
         raise ConfigError("give either --policy or --config (whose 'gate:' section holds the policy), not both.")
@@ -57,7 +61,12 @@ def report_command(assessment_path: Path, out_dir: Path, pdf: bool, policy_path:
         from rai.report._approvals import load_approvals
 
         approvals = load_approvals(approvals_path)
-    paths = render_reports(assessment_path, out_dir, policy=policy, approvals=approvals)
+    signature = signature_status(assessment_path)
+    if signature["verified"] is False and not allow_unverified:
+        click.echo(f"error: {signature['message']}; no report written (--allow-unverified renders it anyway, "
+                   "listing the signature as a gap).", err=True)
+        sys.exit(1)
+    paths = render_reports(assessment_path, out_dir, signature=signature, policy=policy, approvals=approvals)
     for p in paths.values():
         click.echo(f"wrote {p}")
     if pdf:

@@ -8,7 +8,6 @@ signature in ``assessment.json.sig`` when the key is in ``RAI_SIGNING_KEY``.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -145,8 +144,7 @@ def _load(path: Path) -> dict:
     """The provenance of a valid assessment (ConfigError, exit 2, when it is not one)."""
     from rai._assessment import Assessment
 
-    Assessment.load(path)  # schema validation
-    return json.loads(path.read_text(encoding="utf-8"))["provenance"]
+    return Assessment.load(path).provenance.to_dict()
 
 
 def _frame_hash_matches(path: Path, expected: str) -> bool:

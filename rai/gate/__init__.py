@@ -106,9 +106,9 @@ def default_policy():
 
 
 def _yaml_load(text: str):
-    import yaml
+    from rai._safe_yaml import load_yaml
 
-    return yaml.safe_load(text)
+    return load_yaml(text, "the default policy")
 
 
 def preset_policy_text() -> str:
@@ -121,19 +121,17 @@ def load_assessment_dict(path: str, *, what: str = "assessment", validate: bool 
 
     Raises ``ConfigError`` naming the file when it is missing, not JSON, or off the schema.
     """
-    import json
     from pathlib import Path
 
     from rai._exceptions import ConfigError
+    from rai._safe_json import read_json
+    from rai._ranges import check_ranges
 
     p = Path(path)
     if not p.is_file():
         hint = " (it is a folder: pass the assessment.json inside it)" if p.is_dir() else ""
         raise ConfigError(f"{what} file {str(p)!r} does not exist{hint}.")
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{what} file {str(p)!r} is not valid JSON: {exc}") from None
+    data = read_json(p, f"{what} file")
     if not isinstance(data, dict) or not isinstance(data.get("results"), dict):
         raise ConfigError(f"{what} file {str(p)!r} is not an assessment: expected a JSON object with 'results' (from rai assess).")
     if validate:
@@ -145,4 +143,5 @@ def load_assessment_dict(path: str, *, what: str = "assessment", validate: bool 
             pass
         except ConfigError as exc:
             raise ConfigError(f"{what} file {str(p)!r}: {exc}") from None
+    check_ranges(data["results"], f"{what} file {str(p)!r}")
     return data

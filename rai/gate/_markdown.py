@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from rai._console import one_line
 from rai.gate._decide import (
     FAIL,
     INSUFFICIENT,
@@ -237,8 +238,8 @@ def render_text(verdict: Verdict) -> str:
         if r.outcome == INSUFFICIENT:
             label = {"fail": "FAIL", "warn": "WARN", "pass": "PASS"}[r.effect] + "?"
         quals = "".join(f" {k}={v}" for k, v in r.check.qualifiers.items())
-        lines.append(f"{label:<5} {r.check.name} [{r.check.metric}{quals}]: {r.outcome}: {r.reason}")
-    lines.append(verdict.headline())
+        lines.append(one_line(f"{label:<5} {r.check.name} [{r.check.metric}{quals}]: {r.outcome}: {r.reason}"))
+    lines.append(one_line(verdict.headline()))
     return "\n".join(lines)
 
 

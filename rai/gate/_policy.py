@@ -325,7 +325,7 @@ def parse_policy(doc: Any, *, source: str = "policy") -> Policy:
 
 
 def _read_yaml(path: Path, what: str) -> Any:
-    import yaml
+    from rai._safe_yaml import load_yaml
 
     if not path.is_file():
         hint = " (it is a folder)" if path.is_dir() else ""
@@ -334,13 +334,7 @@ def _read_yaml(path: Path, what: str) -> Any:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{what} file {str(path)!r} is not UTF-8 text: {exc}") from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"{what} file {str(path)!r} is not valid YAML{at}: {problem}") from None
+    return load_yaml(text, f"{what} file {str(path)!r}")
 
 
 def load_policy(path: str | Path) -> Policy:

@@ -47,7 +47,18 @@ def compliance_mapping(ctx: dict[str, Any]) -> dict[str, Any]:
     present = set(ctx["present"])
     reasons = {n["analyzer"]: n["message"] for n in ctx["notes"] if n.get("level") in ("skipped", "unsupported")}
     prov = ctx["provenance"]
-    signed = bool(ctx.get("signature", {}).get("present"))
+    signature = ctx.get("signature") or {}
+    # only a signature checked here is evidence; one that fails (a tampered file) is a gap
+    signed = bool(signature.get("present")) and signature.get("verified") is True
+    if not signature.get("present"):
+        unsigned_short = "assessment.json is not signed"
+        unsigned = f"{unsigned_short} (set RAI_SIGNING_KEY and run: rai verify --sign)"
+    elif signature.get("verified") is None:
+        unsigned_short = "the signature of assessment.json was not checked"
+        unsigned = f"{unsigned_short} (set RAI_SIGNING_KEY to verify it)"
+    else:
+        unsigned_short = "the signature of assessment.json does not verify"
+        unsigned = f"{unsigned_short}: {signature.get('message')}"
 
     def has(key: str) -> bool:
         return key in card
@@ -91,9 +102,9 @@ def compliance_mapping(ctx: dict[str, Any]) -> dict[str, Any]:
         test_gap.append(result_gap("fairness", "fairness analysis (potentially discriminatory impacts)"))
     test_ev.append("Provenance: dated assessment with input hashes and package versions")
     if signed:
-        test_ev.append("Signature: assessment.json is signed (HMAC-SHA256)")
+        test_ev.append("Signature: assessment.json is signed and the signature verified (HMAC-SHA256)")
     else:
-        test_gap.append("assessment.json is not signed (set RAI_SIGNING_KEY and run: rai verify --sign)")
+        test_gap.append(unsigned)
     if has("evaluation_data"):
         test_ev.append("Model card: evaluation data description")
     else:
@@ -216,7 +227,7 @@ def compliance_mapping(ctx: dict[str, Any]) -> dict[str, Any]:
     fair_ev = ["Fairness metrics per group with confidence intervals"] if "fairness" in present else []
     fair_gap = [] if fair_ev else [result_gap("fairness", "fairness evaluation")]
     transp_ev = ["Model card", "Provenance with hashes"] + (["Signed assessment"] if signed else [])
-    transp_gap = [] if signed else ["assessment.json is not signed"]
+    transp_gap = [] if signed else [unsigned_short]
     transp_gap += [f"no {m['label'].lower()} stated" for m in ctx["card"]["missing"] if m["key"] in ("owners", "license")]
     track_ev = list(drift_ev)
     track_gap = list(drift_gap)

@@ -242,8 +242,9 @@ def render_reports(
     assessment, found = _load(assessment)
     signature = signature if signature is not None else found
     limits = limits or Limits()
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    from rai._atomic import Outputs, ensure_folder
+
+    out = ensure_folder(out_dir)
 
     approvals_ctx = approvals_context(approvals)
     ctx = build_context(assessment, signature=signature, limits=limits, policy=policy)
@@ -265,12 +266,12 @@ def render_reports(
         log.warning("dashboard is %.1f MB, above the %.1f MB budget", len(dashboard.encode()) / 1e6, budget / 1e6)
 
     paths = {key: out / name for key, name in OUTPUT_NAMES.items()}
-    paths["model_card_md"].write_text(render_markdown_card(ctx), encoding="utf-8")
-    paths["model_card_html"].write_text(render_html_card(ctx), encoding="utf-8")
-    paths["model_card_json"].write_text(
-        json.dumps(model_card_json(ctx), indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8"
-    )
-    paths["dashboard"].write_text(dashboard, encoding="utf-8")
+    with Outputs() as outputs:  # renamed into place together, never written through a symlink
+        outputs.text(paths["model_card_md"], render_markdown_card(ctx))
+        outputs.text(paths["model_card_html"], render_html_card(ctx))
+        outputs.text(paths["model_card_json"],
+                     json.dumps(model_card_json(ctx), indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+        outputs.text(paths["dashboard"], dashboard)
     for warning in ctx["card"]["warnings"]:
         log.warning("%s", warning)
     if pdf:

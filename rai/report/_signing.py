@@ -97,17 +97,18 @@ def sign_assessment(path: str | Path, *, key: bytes, key_id: str | None = None, 
         "signed_at": now.replace(microsecond=0).isoformat(),
     }
     out = signature_path(path)
-    out.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    from rai._atomic import write_text
+
+    write_text(out, json.dumps(doc, indent=2) + "\n", what="signature")
     log.info("signed %s (key id %s)", path, key_id or "-")
     return out
 
 
 def _read_sidecar(path: Path) -> dict[str, Any]:
     sig = signature_path(path)
-    try:
-        doc = json.loads(sig.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"signature file {str(sig)!r} is not valid JSON: {exc}") from exc
+    from rai._safe_json import read_json
+
+    doc = read_json(sig, "signature file")
     if not isinstance(doc, dict) or not isinstance(doc.get("signature"), str):
         raise ConfigError(f"signature file {str(sig)!r} must hold a JSON object with a 'signature' string.")
     if doc.get("algorithm") != ALGORITHM:

@@ -216,6 +216,10 @@ class ColumnDrift(Result):
     n_reference: int
     n_current: int
     distribution: Distribution | None
+    #: +inf / -inf values, left out of the statistic; a current share above the reference's by
+    #: more than the analyzer's ``infinite_tolerance`` marks the column drifted on its own.
+    n_infinite_reference: int = 0
+    n_infinite_current: int = 0
 
 
 @dataclasses.dataclass(frozen=True)

@@ -57,6 +57,7 @@ class Receiver:
         self.lock = threading.Lock()
         self.release = threading.Event()
         self.stalled = threading.Event()
+        self.delivered = threading.Event()  # set once a signed request was answered 2xx
         receiver = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -89,6 +90,8 @@ class Receiver:
                 self.send_header("content-length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
+                if verified and 200 <= status < 300:
+                    receiver.delivered.set()
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True

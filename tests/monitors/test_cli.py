@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -180,9 +179,9 @@ def test_serve_runs_on_schedule_and_stops_on_sigterm(tmp_path, files, receiver):
     proc = subprocess.Popen([sys.executable, "-m", "rai.cli", "monitor", "serve", "--config", str(cfg)],
                             env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     store = Store(f"sqlite:///{tmp_path / 'serve.db'}")
-    deadline = time.time() + 90
-    while time.time() < deadline and not any(r["status"] == "done" for r in store.history()):
-        time.sleep(0.5)
+    # wait for the delivery itself (not for the run row, which is committed before any network call)
+    assert receiver.delivered.wait(120), "the first scheduled check never delivered its webhook"
+    assert any(r["status"] == "done" for r in store.history())
     proc.send_signal(signal.SIGTERM)
     _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
