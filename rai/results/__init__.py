@@ -21,6 +21,15 @@ from rai.results._core import (
     QualityIssue,
     QualityResult,
 )
+from rai.results._causal import (
+    CausalEffect,
+    CausalPolicy,
+    CausalResult,
+    GroupEffect,
+    Overlap,
+    PolicyRule,
+    Refutation,
+)
 from rai.results._errors import CohortFilter, ErrorCohort, ErrorHeatmap, ErrorResult, HeatmapAxis
 from rai.results._stream import Metric, Walker, iter_stream, metric_stream, register_section, registered_sections
 from rai.results._explanations import (
@@ -66,6 +75,13 @@ __all__ = [
     "LocalExplanation",
     "ShapeFunction",
     "SurrogateResult",
+    "CausalEffect",
+    "CausalPolicy",
+    "CausalResult",
+    "GroupEffect",
+    "Overlap",
+    "PolicyRule",
+    "Refutation",
 ]
 
 
@@ -88,6 +104,7 @@ class Results(Result):
     quality: QualityResult | None = None
     errors: ErrorResult | None = None
     explanations: ExplanationResult | None = None
+    causal: CausalResult | None = None
     notes: list[AnalyzerNote] = dataclasses.field(default_factory=list)
 
     def present(self) -> list[str]:
