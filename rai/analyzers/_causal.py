@@ -95,6 +95,7 @@ class CausalAnalyzer(Analyzer):
     """
 
     name = "causal"
+    opt_in = True  # costly, and meaningless without chosen treatments
 
     def __init__(
         self,
@@ -240,7 +241,7 @@ class CausalAnalyzer(Analyzer):
         confounders = [c for c in data.features if c != t.column]
         W, W_cat = _encode_confounders(sub, confounders, data.feature_types)
         hetero = [c for c in hetero if c != t.column]
-        X, X_names, X_tree = _encode_heterogeneity(sub, hetero, data.feature_types)
+        X, X_names, X_tree = _encode_heterogeneity(sub, hetero, data.feature_types, self.min_group_size)
 
         dml = _dml()
 
@@ -497,12 +498,15 @@ def _encode_confounders(frame: pd.DataFrame, columns: list[str], types: dict[str
     return np.column_stack(parts), np.array(is_cat)
 
 
-def _encode_heterogeneity(frame: pd.DataFrame, columns: list[str], types: dict[str, str]
+def _encode_heterogeneity(frame: pd.DataFrame, columns: list[str], types: dict[str, str], min_count: int
                           ) -> tuple[np.ndarray | None, list[tuple[str, str, Any]], np.ndarray | None]:
     """``X`` of the effect model (one level per categorical dropped) and the policy tree's full one-hot matrix.
 
     ``names`` describes each column of the tree's matrix: ``(column, "numeric", None)`` or
     ``(column, "level", label)``. Missing numeric values take the median (the effect model needs numbers).
+    A level with fewer than ``min_count`` rows gets no column of its own: it shares the most frequent
+    level's effect (a coefficient fitted on a handful of rows would swing the per-row effects, and
+    the policy tree with them).
     """
     if not columns:
         return None, [], None
@@ -516,7 +520,8 @@ def _encode_heterogeneity(frame: pd.DataFrame, columns: list[str], types: dict[s
             names.append((c, "numeric", None))
             continue
         labels = _as_labels(frame[c])
-        levels = labels.value_counts().index.tolist()
+        counts = labels.value_counts()
+        levels = [lvl for lvl, n in counts.items() if n >= min_count] or [counts.index[0]]
         onehot = np.column_stack([(labels == lvl).to_numpy(dtype=float) for lvl in levels])
         tree_parts.append(onehot)
         names.extend((c, "level", lvl) for lvl in levels)
