@@ -23,7 +23,7 @@ __all__ = ["assess_command"]
               help="Model file: .skops (safe), or .joblib/.pkl with --trust-model.")
 @click.option("--trust-model", is_flag=True, help="Allow unpickling a joblib/pickle model file (runs its code).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="rai.yaml; flags override it.")
-@click.option("--only", help="Run only these analyzers, comma-separated (performance,fairness,drift,quality,errors,explanations).")
+@click.option("--only", help="Run only these analyzers, comma-separated (performance,fairness,drift,quality,errors,explanations,causal).")
 @click.option("--seed", type=int, help="Seed of every random step (default 0).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Folder for assessment.json.")
 @click.option("--report", is_flag=True, help="Also render the model card and dashboard into --out.")
