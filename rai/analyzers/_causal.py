@@ -20,7 +20,6 @@ of that treatment's analysis (e.g. "not applicable").
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from typing import Any
 
@@ -28,8 +27,17 @@ import numpy as np
 import pandas as pd
 
 from rai._exceptions import ConfigError, DataContractError, UnsupportedError
-from rai._spec import MISSING_GROUP, ValidatedData
+from rai._spec import ValidatedData
 from rai.analyzers._base import Analyzer, check_param
+from rai.analyzers._causal_inputs import (
+    Treatment,
+    as_labels,
+    encode_confounders,
+    encode_heterogeneity,
+    outcome_values,
+    parse_treatments,
+    treatment_values,
+)
 from rai.results._causal import (
     CausalEffect,
     CausalPolicy,
@@ -54,15 +62,6 @@ ASSUMPTIONS = [
 ]
 #: Share of rows outside [bound, 1 - bound] of propensity counted as extreme.
 PROPENSITY_BOUND = 0.01
-
-
-@dataclasses.dataclass(frozen=True)
-class _Treatment:
-    column: str
-    kind: str | None
-    control: str | None
-    values: dict[str, float | None] | None
-    drop: tuple[str, ...] = ()
 
 
 class CausalAnalyzer(Analyzer):
@@ -136,7 +135,7 @@ class CausalAnalyzer(Analyzer):
 
     def compute(self, data: ValidatedData) -> CausalResult:
         self._check_params()
-        treatments = _parse_treatments(self.treatments)
+        treatments = parse_treatments(self.treatments)
         try:
             import econml  # noqa: F401
         except ImportError as exc:
@@ -159,7 +158,7 @@ class CausalAnalyzer(Analyzer):
                                     f"columns: {list(frame.columns)!r}.")
 
         rng = np.random.default_rng(self.seed)
-        y_all, binary, positive = _outcome(frame[outcome], data, outcome)
+        y_all, binary, positive = outcome_values(frame[outcome], data, outcome)
         keep = ~pd.isna(y_all)
         rows = np.flatnonzero(keep)
         if len(rows) > self.max_rows:
@@ -210,10 +209,10 @@ class CausalAnalyzer(Analyzer):
 
     # -------------------------------------------------------------------------------- one treatment
 
-    def _treatment(self, t: _Treatment, sample: pd.DataFrame, y: np.ndarray, binary: bool, data: ValidatedData,
+    def _treatment(self, t: Treatment, sample: pd.DataFrame, y: np.ndarray, binary: bool, data: ValidatedData,
                    hetero: list[str], rng: np.random.Generator) -> list[CausalEffect]:
         kind = t.kind or ("numeric" if t.values else data.feature_types.get(t.column, "categorical"))
-        T, ok = _treatment_values(sample[t.column], t, kind)
+        T, ok = treatment_values(sample[t.column], t, kind)
         levels: list[str] | None = None
         insufficient_levels: dict[str, int] = {}
         if kind == "categorical":
@@ -239,17 +238,17 @@ class CausalAnalyzer(Analyzer):
         if len(sub) < max(2 * self.min_group_size, 10 * self.cv):
             raise UnsupportedError(f"treatment {t.column!r}: only {len(sub)} rows with a treatment value; too few to estimate.")
         confounders = [c for c in data.features if c != t.column]
-        W, W_cat = _encode_confounders(sub, confounders, data.feature_types)
+        W, W_cat = encode_confounders(sub, confounders, data.feature_types)
         hetero = [c for c in hetero if c != t.column]
-        X, X_names, X_tree = _encode_heterogeneity(sub, hetero, data.feature_types, self.min_group_size)
+        X, X_names, X_tree = encode_heterogeneity(sub, hetero, data.feature_types, self.min_group_size)
 
         dml = _dml()
 
-        def fit(T_: np.ndarray, W_: np.ndarray, W_cat_: np.ndarray, rows: np.ndarray | None = None, seed: int = self.seed):
+        def fit(T_: np.ndarray, W_: np.ndarray, W_cat_: np.ndarray, rows: np.ndarray | None = None) -> Any:
             take = slice(None) if rows is None else rows
             return dml.fit_dml(y[take], T_[take], X=None if X is None else X[take], W=W_[take], W_categorical=W_cat_,
                                levels=levels, binary_outcome=binary, cv=self.cv,
-                               confidence_level=self.confidence_level, seed=seed)
+                               confidence_level=self.confidence_level, seed=self.seed)
 
         main = fit(T, W, W_cat)
         treated_levels: list[str | None] = levels[1:] if levels is not None else [None]
@@ -269,7 +268,7 @@ class CausalAnalyzer(Analyzer):
                 method="LinearDML", n=len(sub), n_treated=n_treated, n_control=n_control, n_dropped=n_dropped,
                 insufficient=False, reason=None, refuted=any(not r.passed for r in refs), refutations=refs,
                 overlap=overlap[i],
-                by_group=self._by_group(main, sub, lvl, [c for c in hetero if data.feature_types.get(c) != "numeric"]),
+                by_group=self._by_group(main, sub, lvl, [col for col in hetero if data.feature_types.get(col) != "numeric"]),
                 policy=self._policy(main, lvl, X_tree, X_names, rng) if X_tree is not None else None,
                 confounders=confounders,
             ))
@@ -278,7 +277,7 @@ class CausalAnalyzer(Analyzer):
                                      f"only {count} rows at this level (< {self.min_group_size})"))
         return out
 
-    def _skipped(self, t: _Treatment, kind: str, level: str, control: str, n_treated: int, n_control: int,
+    def _skipped(self, t: Treatment, kind: str, level: str, control: str, n_treated: int, n_control: int,
                  n_dropped: int, reason: str) -> CausalEffect:
         return CausalEffect(
             treatment=t.column, kind=kind, level=level, control=control, effect=None, ci_low=None, ci_high=None,
@@ -329,7 +328,7 @@ class CausalAnalyzer(Analyzer):
             return []
         out = []
         for feature in features:
-            groups = _as_labels(sub[feature])
+            groups = as_labels(sub[feature])
             for group, idx in sorted(groups.groupby(groups).indices.items()):
                 count = len(idx)
                 if count < self.min_group_size:
@@ -383,153 +382,6 @@ def _dml() -> Any:
     from rai.analyzers import _dml
 
     return _dml
-
-
-def _parse_treatments(raw: Any) -> list[_Treatment]:
-    out = []
-    for i, item in enumerate(raw):
-        where = f"analyzers.causal.treatments[{i}]"
-        if isinstance(item, str):
-            out.append(_Treatment(column=item, kind=None, control=None, values=None))
-            continue
-        if not isinstance(item, dict) or not isinstance(item.get("column"), str):
-            raise ConfigError(f"{where} must be a feature name or a mapping with a 'column' key; got {item!r}.")
-        unknown = sorted(set(item) - {"column", "kind", "control", "values", "drop"})
-        if unknown:
-            raise ConfigError(f"{where}: unknown key(s) {unknown}; expected some of "
-                              "['column', 'control', 'drop', 'kind', 'values'].")
-        drop = item.get("drop") or []
-        if not isinstance(drop, list):
-            raise ConfigError(f"{where}.drop must be a list of codes; got {drop!r}.")
-        kind = item.get("kind")
-        if kind not in (None, "numeric", "categorical"):
-            raise ConfigError(f"{where}.kind must be numeric or categorical; got {kind!r}.")
-        values = item.get("values")
-        if values is not None:
-            if not isinstance(values, dict) or not all(v is None or isinstance(v, (int, float)) and not isinstance(v, bool)
-                                                       for v in values.values()):
-                raise ConfigError(f"{where}.values must map each code to a number (or null to drop it); got {values!r}.")
-            values = {_label(k): (None if v is None else float(v)) for k, v in values.items()}
-            if kind == "categorical":
-                raise ConfigError(f"{where}: values maps codes to numbers, so kind must be numeric; got {kind!r}.")
-        control = item.get("control")
-        out.append(_Treatment(column=item["column"], kind=kind, control=None if control is None else _label(control),
-                              values=values, drop=tuple(_label(d) for d in drop)))
-    columns = [t.column for t in out]
-    dupes = sorted({c for c in columns if columns.count(c) > 1})
-    if dupes:
-        raise ConfigError(f"analyzers.causal.treatments lists {dupes!r} more than once.")
-    return out
-
-
-def _label(value: Any) -> str:
-    # 1.0 and 1 name the same level; as in the group labels of the fairness analyzer
-    if isinstance(value, (float, np.floating)) and float(value).is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _as_labels(s: pd.Series) -> pd.Series:
-    return s.astype(object).where(s.notna(), MISSING_GROUP).map(_label).astype(str)
-
-
-def _outcome(s: pd.Series, data: ValidatedData, name: str) -> tuple[np.ndarray, bool, Any]:
-    """The outcome as numbers: 0/1 for a binary one (1 = the positive label), else its values."""
-    if name == data.spec.target and data.task == "binary":
-        positive = data.positive_label
-        y = np.where(s.isna(), np.nan, (s.astype(object) == positive) | (s.astype(str) == str(positive)))
-        return y.astype(float), True, positive
-    if name == data.spec.target and data.task == "multiclass":
-        raise UnsupportedError(f"causal analysis of a multiclass outcome ({name!r}) is not supported; give a binary "
-                               "or numeric outcome (analyzers.causal.outcome).")
-    if not pd.api.types.is_numeric_dtype(s):
-        raise DataContractError(f"The 'outcome' column {name!r} must be numeric or the binary target; got dtype {s.dtype}.")
-    values = s.to_numpy(dtype=float)
-    distinct = np.unique(values[~np.isnan(values)])
-    if len(distinct) == 2 and set(distinct) == {0.0, 1.0}:
-        return values, True, 1
-    return values, False, None
-
-
-def _treatment_values(s: pd.Series, t: _Treatment, kind: str) -> tuple[np.ndarray, np.ndarray]:
-    """The treatment per row (floats, or level labels) and which rows have one (not missing, not dropped)."""
-    T, ok = _raw_treatment(s, t, kind)
-    if t.drop:
-        ok &= ~_as_labels(s).isin(t.drop).to_numpy()
-    return T, ok
-
-
-def _raw_treatment(s: pd.Series, t: _Treatment, kind: str) -> tuple[np.ndarray, np.ndarray]:
-    if t.values is not None:
-        labels = _as_labels(s)
-        unknown = sorted(set(labels.unique()) - set(t.values) - set(t.drop) - {MISSING_GROUP})
-        if unknown:
-            raise DataContractError(f"analyzers.causal.treatments: values of {t.column!r} has no number for code(s) "
-                                    f"{unknown[:10]!r}; map every code (null drops it).")
-        T = labels.map(lambda v: t.values.get(v)).to_numpy(dtype=float)
-        return T, ~np.isnan(T)
-    if kind == "numeric":
-        try:
-            T = pd.to_numeric(s.astype(object), errors="raise").to_numpy(dtype=float)
-        except (TypeError, ValueError) as exc:
-            raise DataContractError(f"analyzers.causal.treatments: {t.column!r} is numeric by kind but holds non-numbers "
-                                    f"({exc}); give values: {{code: number}} or kind: categorical.") from exc
-        return T, ~np.isnan(T)
-    labels = _as_labels(s)
-    return labels.to_numpy(dtype=object), (labels != MISSING_GROUP).to_numpy()
-
-
-def _encode_confounders(frame: pd.DataFrame, columns: list[str], types: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
-    """Numeric columns as they are (missing kept), categorical ones as codes for native categorical splits."""
-    parts, is_cat = [], []
-    for c in columns:
-        s = frame[c]
-        if types.get(c) == "numeric":
-            parts.append(pd.to_numeric(s, errors="coerce").to_numpy(dtype=float))
-            is_cat.append(False)
-        else:
-            labels = _as_labels(s)
-            top = labels.value_counts().index[:254]  # HistGradientBoosting's categorical limit (255 bins)
-            codes = pd.Categorical(labels.where(labels.isin(top), "(other)")).codes.astype(float)
-            parts.append(codes)
-            is_cat.append(True)
-    if not parts:
-        return np.zeros((len(frame), 1)), np.array([False])
-    return np.column_stack(parts), np.array(is_cat)
-
-
-def _encode_heterogeneity(frame: pd.DataFrame, columns: list[str], types: dict[str, str], min_count: int
-                          ) -> tuple[np.ndarray | None, list[tuple[str, str, Any]], np.ndarray | None]:
-    """``X`` of the effect model (one level per categorical dropped) and the policy tree's full one-hot matrix.
-
-    ``names`` describes each column of the tree's matrix: ``(column, "numeric", None)`` or
-    ``(column, "level", label)``. Missing numeric values take the median (the effect model needs numbers).
-    A level with fewer than ``min_count`` rows gets no column of its own: it shares the most frequent
-    level's effect (a coefficient fitted on a handful of rows would swing the per-row effects, and
-    the policy tree with them).
-    """
-    if not columns:
-        return None, [], None
-    model_parts, tree_parts, names = [], [], []
-    for c in columns:
-        if types.get(c) == "numeric":
-            v = pd.to_numeric(frame[c], errors="coerce")
-            v = v.fillna(v.median() if v.notna().any() else 0.0).to_numpy(dtype=float)
-            model_parts.append(v[:, None])
-            tree_parts.append(v[:, None])
-            names.append((c, "numeric", None))
-            continue
-        labels = _as_labels(frame[c])
-        counts = labels.value_counts()
-        levels = [lvl for lvl, n in counts.items() if n >= min_count] or [counts.index[0]]
-        onehot = np.column_stack([(labels == lvl).to_numpy(dtype=float) for lvl in levels])
-        tree_parts.append(onehot)
-        names.extend((c, "level", lvl) for lvl in levels)
-        if len(levels) > 1:
-            model_parts.append(onehot[:, 1:])  # the most frequent level is the reference
-    tree = np.column_stack(tree_parts)
-    model = np.column_stack(model_parts) if model_parts else None
-    return model, names, tree
 
 
 def _overlap(fit: Any, T: np.ndarray, levels: list[str] | None) -> list[Overlap]:

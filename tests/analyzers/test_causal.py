@@ -231,3 +231,17 @@ def test_bad_parameters_name_what_was_expected(params, error, message):
 def test_rai_yaml_options_reach_the_analyzer():
     [a] = default_analyzers(options={"causal": {"treatments": ["SCHL"], "max_rows": 500}}, enabled=["causal"], seed=4)
     assert isinstance(a, CausalAnalyzer) and a.treatments == ["SCHL"] and a.max_rows == 500 and a.seed == 4
+
+
+def test_demo_schooling_map_covers_every_acs_code_and_survives_yaml():
+    import yaml
+
+    from rai._demo import ACS_SCHL_YEARS, _flow
+    from rai.datasets import load_acs_employment
+
+    assert yaml.safe_load(_flow(ACS_SCHL_YEARS)) == ACS_SCHL_YEARS
+    codes = set(load_acs_employment(2018)["SCHL"].astype(int).unique())
+    assert codes <= set(ACS_SCHL_YEARS)
+    # PUMS data dictionary: 16 regular high-school diploma, 21 bachelor's degree, 24 doctorate
+    assert (ACS_SCHL_YEARS[16], ACS_SCHL_YEARS[21], ACS_SCHL_YEARS[24]) == (12, 16, 21)
+    assert ACS_SCHL_YEARS[0] is None  # "not applicable (under 3 years old)": left out
