@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any, Literal
 
 from rai._serialize import Result
-from rai.results._stream import Metric, register_section
+from rai.results._stream import Metric, PathDoc, document_paths, register_section
 
 __all__ = ["CausalEffect", "CausalPolicy", "CausalResult", "GroupEffect", "Overlap", "PolicyRule", "Refutation"]
 
@@ -201,3 +201,25 @@ def _walk(section: dict[str, Any]) -> Iterator[Metric]:
             for key in ("gain_over_all", "gain_over_none", "treated_share"):
                 yield Metric(f"causal.policy.{key}", pol.get(key), q, n=pol.get("n_eval"), n_effective=pol.get("n_eval"),
                              insufficient=insufficient, reason=reason)
+
+
+_FEW = "the treated level or its control has fewer than min_group_size rows (no estimate)"
+document_paths("causal", [
+    PathDoc("causal.effect", ("treatment", "level"),
+            "average effect on the outcome of +1 unit of a numeric treatment, or of a level vs the control level "
+            "(`level`), by double machine learning, with its interval; a headline only when no refutation failed", _FEW),
+    PathDoc("causal.p_value", ("treatment", "level"), "p-value of the effect (null: no effect)", _FEW),
+    PathDoc("causal.refuted", ("treatment", "level"), "true when one of the effect's refutations failed", "always judged"),
+    PathDoc("causal.refutation.passed", ("treatment", "level", "refutation"),
+            "whether one refutation passed (`refutation`: placebo_treatment, random_common_cause, data_subset)",
+            "always judged"),
+    PathDoc("causal.refutation.value", ("treatment", "level", "refutation"),
+            "the effect re-estimated under the refutation, with its interval", "always judged"),
+    PathDoc("causal.effect_by_group", ("treatment", "level", "sensitive_feature", "group"),
+            "average effect over the rows of one group, with its interval", "the group has fewer than min_group_size rows"),
+    PathDoc("causal.overlap.<field>", ("treatment", "level"),
+            "overlap diagnostic: propensity_min, propensity_max, share_extreme (categorical treatments), "
+            "treatment_r2 (numeric ones)", "always judged"),
+    PathDoc("causal.policy.<field>", ("treatment", "level"),
+            "policy tree of whom to treat: gain_over_all, gain_over_none, treated_share (valued on held-out rows)", _FEW),
+])
