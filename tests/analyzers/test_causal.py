@@ -181,6 +181,15 @@ def test_stream_walker_publishes_effects_refutations_and_groups(tmp_path):
     groups = [m for m in stream if m.path == "causal.effect_by_group"]
     assert {m.qualifier("group") for m in groups} == {"a", "b"} and all(m.qualifier("sensitive_feature") == "group" for m in groups)
     assert {m.path for m in stream} >= {"causal.p_value", "causal.policy.gain_over_all", "causal.overlap.treatment_r2"}
+    # every causal path is documented (docs/metrics.md), with the qualifiers it carries
+    import re
+
+    from rai.results import path_docs
+
+    docs = path_docs()["causal"]
+    for m in (m for m in stream if m.path.startswith("causal.")):
+        [doc] = [d for d in docs if re.fullmatch(d.path.replace(".", r"\.").replace("<field>", "[^.]+"), m.path)]
+        assert {k for k, _ in m.qualifiers} <= set(doc.qualifiers), m
 
 
 def test_refuted_or_insufficient_effect_is_never_a_headline():

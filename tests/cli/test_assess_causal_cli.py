@@ -40,6 +40,18 @@ def test_causal_from_rai_yaml_writes_results_and_reports(rai, data, tmp_path):
     assert x1["ci_low"] > 0 and red["effect"] > 0
     assert "### Causal analysis" in (out / "model_card.md").read_text(encoding="utf-8")
 
+    # the gate reads the same numbers through the metric stream, qualified by treatment and level
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(
+        "version: 1\nchecks:\n"
+        "  - {name: x1 raises y, metric: causal.effect, treatment: x1, op: '>', threshold: 0, decide_on: ci}\n"
+        "  - {name: green raises y a lot, metric: causal.effect, treatment: color, level: green, op: '>', threshold: 0.5}\n",
+        encoding="utf-8",
+    )
+    gate = rai("gate", "--policy", policy, "--assessment", out / "assessment.json")
+    assert gate.code == 1, gate.err  # green has no planted effect on the logit: far from +0.5 in probability
+    assert "PASS  x1 raises y" in gate.out and "FAIL  green raises y a lot" in gate.out
+
 
 def test_only_causal_without_treatments_is_a_note_not_an_error(rai, data, tmp_path):
     run = rai("assess", "--data", data, "--target", "y", "--only", "causal", "--out", tmp_path / "out")
