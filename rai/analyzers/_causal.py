@@ -268,7 +268,7 @@ class CausalAnalyzer(Analyzer):
                 method="LinearDML", n=len(sub), n_treated=n_treated, n_control=n_control, n_dropped=n_dropped,
                 insufficient=False, reason=None, refuted=any(not r.passed for r in refs), refutations=refs,
                 overlap=overlap[i],
-                by_group=self._by_group(main, sub, lvl, [col for col in hetero if data.feature_types.get(col) != "numeric"]),
+                by_group=self._by_group(main, sub, T, lvl, [col for col in hetero if data.feature_types.get(col) != "numeric"]),
                 policy=self._policy(main, lvl, X_tree, X_names, rng) if X_tree is not None else None,
                 confounders=confounders,
             ))
@@ -322,8 +322,13 @@ class CausalAnalyzer(Analyzer):
         z = float(norm.ppf(0.5 + self.confidence_level / 2))
         return abs(a.effect - b.effect) <= z * float(np.hypot(a.stderr, b.stderr))
 
-    def _by_group(self, fit: Any, sub: pd.DataFrame, level: str | None, features: list[str]) -> list[GroupEffect]:
-        """The average effect over each group's rows (the effect model is linear in the groups' indicators)."""
+    def _by_group(self, fit: Any, sub: pd.DataFrame, T: np.ndarray, level: str | None,
+                  features: list[str]) -> list[GroupEffect]:
+        """The average effect over each group's rows (the effect model is linear in the groups' indicators).
+
+        A group is insufficient with fewer than ``min_group_size`` rows, or, for a level of a categorical
+        treatment, fewer than that many rows at the level or at the control inside the group.
+        """
         if fit.X is None:
             return []
         out = []
@@ -331,13 +336,18 @@ class CausalAnalyzer(Analyzer):
             groups = as_labels(sub[feature])
             for group, idx in sorted(groups.groupby(groups).indices.items()):
                 count = len(idx)
-                if count < self.min_group_size:
+                n_treated = None if level is None else int((T[idx] == level).sum())
+                n_control = None if level is None else int((T[idx] == fit.levels[0]).sum())
+                if min(count, n_treated if n_treated is not None else count,
+                       n_control if n_control is not None else count) < self.min_group_size:
                     out.append(GroupEffect(sensitive_feature=feature, group=str(group), effect=None, ci_low=None,
-                                           ci_high=None, p_value=None, count=count, insufficient=True))
+                                           ci_high=None, p_value=None, count=count, n_treated=n_treated,
+                                           insufficient=True))
                     continue
                 c = fit.contrast(level, rows=idx)
                 out.append(GroupEffect(sensitive_feature=feature, group=str(group), effect=c.effect, ci_low=c.ci_low,
-                                       ci_high=c.ci_high, p_value=c.p_value, count=count, insufficient=False))
+                                       ci_high=c.ci_high, p_value=c.p_value, count=count, n_treated=n_treated,
+                                       insufficient=False))
         return out
 
     def _policy(self, fit: Any, level: str | None, X_tree: np.ndarray, names: list[tuple[str, str, Any]],

@@ -40,7 +40,10 @@ class Refutation(Result):
 
 @dataclasses.dataclass(frozen=True)
 class GroupEffect(Result):
-    """The average effect over the rows of one group of one sensitive feature."""
+    """The average effect over the rows of one group of one sensitive feature.
+
+    ``n_treated``: rows of the group at the treated level (categorical treatments; ``None`` for numeric).
+    """
 
     sensitive_feature: str
     group: str
@@ -50,6 +53,7 @@ class GroupEffect(Result):
     p_value: float | None
     count: int
     insufficient: bool
+    n_treated: int | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -189,9 +193,11 @@ def _walk(section: dict[str, Any]) -> Iterator[Metric]:
             yield Metric("causal.refutation.value", r.get("value"), rq, r.get("ci_low"), r.get("ci_high"), n=r.get("n"))
         for g in e.get("by_group") or []:
             gq = (*q, ("sensitive_feature", str(g["sensitive_feature"])), ("group", str(g["group"])))
+            n_eff = g.get("n_treated") if g.get("n_treated") is not None else g.get("count")
             yield Metric("causal.effect_by_group", g.get("effect"), gq, g.get("ci_low"), g.get("ci_high"), g.get("count"),
-                         g.get("count"), bool(g.get("insufficient")),
-                         "too few rows in the group" if g.get("insufficient") else None)
+                         n_eff, bool(g.get("insufficient")),
+                         "too few rows in the group (or at the treated or control level inside it)"
+                         if g.get("insufficient") else None)
         ov = e.get("overlap") or {}
         for key in ("propensity_min", "propensity_max", "share_extreme", "treatment_r2"):
             if ov.get(key) is not None:
@@ -216,7 +222,8 @@ document_paths("causal", [
     PathDoc("causal.refutation.value", ("treatment", "level", "refutation"),
             "the effect re-estimated under the refutation, with its interval", "always judged"),
     PathDoc("causal.effect_by_group", ("treatment", "level", "sensitive_feature", "group"),
-            "average effect over the rows of one group, with its interval", "the group has fewer than min_group_size rows"),
+            "average effect over the rows of one group, with its interval",
+            "the group has fewer than min_group_size rows, or fewer at the treated or control level inside it"),
     PathDoc("causal.overlap.<field>", ("treatment", "level"),
             "overlap diagnostic: propensity_min, propensity_max, share_extreme (categorical treatments), "
             "treatment_r2 (numeric ones)", "always judged"),

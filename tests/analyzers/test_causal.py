@@ -254,3 +254,17 @@ def test_demo_schooling_map_covers_every_acs_code_and_survives_yaml():
     # PUMS data dictionary: 16 regular high-school diploma, 21 bachelor's degree, 24 doctorate
     assert (ACS_SCHL_YEARS[16], ACS_SCHL_YEARS[21], ACS_SCHL_YEARS[24]) == (12, 16, 21)
     assert ACS_SCHL_YEARS[0] is None  # "not applicable (under 3 years old)": left out
+
+
+def test_a_group_with_few_treated_rows_is_insufficient():
+    rng = np.random.default_rng(8)
+    n = 1500
+    group = rng.choice(["a", "b"], n)
+    arm = np.where(rng.random(n) < np.where(group == "a", 0.4, 0.01), "new", "old")
+    df = pd.DataFrame({"x": rng.normal(size=n), "arm": arm, "group": group})
+    df["y"] = df.x + 1.0 * (arm == "new") + rng.normal(size=n)
+    r = run(df, treatments=[{"column": "arm", "control": "old"}], refute=False, policy_depth=0)
+    groups = {g.group: g for g in effect(r, "arm", "new").by_group}
+    assert groups["b"].n_treated == ((group == "b") & (arm == "new")).sum() < 30
+    assert groups["b"].insufficient and groups["b"].effect is None
+    assert not groups["a"].insufficient and groups["a"].ci_low <= 1.0 <= groups["a"].ci_high
