@@ -265,6 +265,7 @@ def _unmet_need(analyzer: Any, data: ValidatedData, reference: ValidatedData | N
         return "needs a model (--model)"
     if getattr(analyzer, "needs_sensitive", False) and not data.spec.sensitive:
         return "needs at least one sensitive feature (--sensitive)"
-    return None
+    own = getattr(analyzer, "unmet_need", None)  # an analyzer's own needs (e.g. causal: treatments, an outcome)
+    return own(data) if own is not None else None
 
 

@@ -21,6 +21,13 @@ log = logging.getLogger(__name__)
 DEMO_SENSITIVE = ("SEX", "RAC1P")
 #: Columns of the bundled data that are not model inputs (NannyML's own model outputs among them).
 DEMO_EXCLUDE = ("year", "prediction", "predicted_probability")
+#: ACS ``SCHL`` codes as years of schooling (PUMS data dictionary): 0 is "not applicable (under 3)",
+#: 1-3 no schooling to kindergarten, 4-15 grades 1-12 without diploma, 16-17 diploma / GED, 18-19
+#: some college, 20 associate's, 21 bachelor's, 22 master's, 23 professional, 24 doctorate.
+ACS_SCHL_YEARS: dict[int, float | None] = {
+    0: None, 1: 0, 2: 0, 3: 0, **{code: code - 3 for code in range(4, 16)},
+    16: 12, 17: 12, 18: 12.5, 19: 13, 20: 14, 21: 16, 22: 18, 23: 19, 24: 21,
+}
 
 
 def train_demo_model(train, *, seed: int = 0) -> Any:
@@ -95,6 +102,15 @@ def _demo_config(name: str, seed: int) -> str:
             min_group_size: 30
           drift:
             drift_share: 0.5
+          causal:                          # what would happen to employment if schooling or service changed
+            treatments:
+              - column: SCHL               # read as years of schooling; code 0 (under 3 years old) left out
+                values: {_flow(ACS_SCHL_YEARS)}
+              - column: MIL                # military service vs 4 = never served; 0 (under 17) left out
+                control: 4
+                drop: [0]
+            heterogeneity: [SEX, RAC1P, AGEP]
+            max_rows: 10000                # a random subsample (seed above), recorded in the result
         model_card:
           name: ACS employment classifier (demo)
           version: "0.1.0"
@@ -129,3 +145,8 @@ def _demo_config(name: str, seed: int) -> str:
           caveats_and_recommendations:
             - Re-assess on each new survey year; the monitor replays 2016 to 2018 against 2015.
         """)
+
+
+def _flow(mapping: dict[int, float | None]) -> str:
+    """A YAML flow mapping on one line."""
+    return "{" + ", ".join(f"{k}: {'null' if v is None else v}" for k, v in mapping.items()) + "}"

@@ -21,6 +21,7 @@ ANALYZERS: dict[str, str] = {
     "quality": "rai.analyzers._quality:QualityAnalyzer",
     "errors": "rai.analyzers._errors:ErrorAnalyzer",
     "explanations": "rai.analyzers._explanations:ExplanationAnalyzer",
+    "causal": "rai.analyzers._causal:CausalAnalyzer",
 }
 
 
@@ -40,6 +41,8 @@ def default_analyzers(
 ) -> list[Analyzer]:
     """The default preset: every registered analyzer, with per-analyzer options from the config.
 
+    An opt-in analyzer (causal) joins the default list only when ``options`` configures it.
+
     ``options`` maps an analyzer name to its keyword parameters (the ``analyzers:`` section of
     ``rai.yaml``); ``enabled`` restricts the list. Analyzers whose needs are not met (no target,
     no reference, no model) are skipped by ``assess`` with a note, not here.
@@ -52,6 +55,8 @@ def default_analyzers(
     out: list[Analyzer] = []
     for name in names:
         cls = get_analyzer_class(name)
+        if enabled is None and cls.opt_in and name not in options:
+            continue
         params = dict(options.get(name) or {})
         _check_booleans(cls, name, params)
         if "seed" in _init_params(cls):

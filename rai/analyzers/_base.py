@@ -25,6 +25,8 @@ class Analyzer(abc.ABC):
     needs_reference: ClassVar[bool] = False
     #: Needs a model (``ModelAdapter``) passed as the ``model`` parameter.
     needs_model: ClassVar[bool] = False
+    #: Runs by default only when configured (``analyzers.<name>`` in rai.yaml) or named (``--only``).
+    opt_in: ClassVar[bool] = False
 
     def fit(self, reference: ValidatedData) -> Analyzer:
         """Learn from the reference data; the default keeps it as ``reference_``."""

@@ -22,7 +22,7 @@ __all__ = ["assess_command"]
 @click.option("--task", type=click.Choice(["binary", "multiclass", "regression"]), help="Override the inferred task.")
 @model_options
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="rai.yaml; flags override it.")
-@click.option("--only", help="Run only these analyzers, comma-separated (performance,fairness,drift,quality,errors,explanations).")
+@click.option("--only", help="Run only these analyzers, comma-separated (performance,fairness,drift,quality,errors,explanations,causal).")
 @click.option("--seed", type=int, help="Seed of every random step (default 0).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Folder for assessment.json.")
 @click.option("--report", is_flag=True, help="Also render the model card and dashboard into --out.")

@@ -43,7 +43,7 @@ ABSENT = ("error", "skip")
 
 #: Qualifiers of the core paths, and those that result sections of their own add.
 CORE_QUALIFIERS = ("sensitive_feature", "group", "column", "feature", "method")
-EXTRA_QUALIFIERS = ("cohort", "treatment", "from_group", "to_group", "class_label")
+EXTRA_QUALIFIERS = ("cohort", "treatment", "from_group", "to_group", "class_label", "level", "refutation")
 _DEFAULT_KEYS = ("severity", "decide_on", "on_insufficient")
 _CHECK_KEYS = (
     "name",

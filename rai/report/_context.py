@@ -19,6 +19,7 @@ from typing import Any
 
 from rai._serialize import to_jsonable
 from rai.report._card_fields import normalise_card
+from rai.report._causal import causal_context, causal_overview
 from rai.report._checks import check_for, judge, section_status
 from rai.report._compliance import compliance_mapping
 
@@ -917,7 +918,8 @@ def build_context(assessment: Any, *, signature: dict[str, Any] | None = None, l
             "kind": model.get("kind"), "source": model.get("source"), "sha256": model.get("sha256"),
             "n_features": len(model.get("feature_names") or []) or None,
         },
-        "present": [k for k in ("performance", "fairness", "errors", "explanations", "drift", "quality") if results.get(k)],
+        "present": [k for k in ("performance", "fairness", "errors", "explanations", "causal", "drift", "quality")
+                    if results.get(k)],
         "notes": notes,
         "reasons": reasons,
         "performance": _performance(results.get("performance"), limits, summaries),
@@ -926,6 +928,7 @@ def build_context(assessment: Any, *, signature: dict[str, Any] | None = None, l
         "explanations": _explanations(results.get("explanations"), limits, summaries),
         "drift": _drift(results.get("drift"), limits, summaries),
         "quality": _quality(results.get("quality"), limits, summaries),
+        "causal": causal_context(results.get("causal"), text_limit=limits.text),
         "provenance": {
             "created_at": prov.get("created_at"),
             "rai_version": prov.get("rai_version"),
@@ -947,6 +950,8 @@ def build_context(assessment: Any, *, signature: dict[str, Any] | None = None, l
         if ctx[key] and judged:
             ctx[key]["status"] = judged
     ctx["overview"] = _overview(ctx, reasons)
+    if ctx["causal"] is not None:  # opt-in analysis: a tile only when it ran
+        ctx["overview"].append(causal_overview(ctx["causal"]))
     ctx["compliance"] = compliance_mapping(ctx)
     ctx["card_view"] = _card_view(ctx, limits)
     return ctx

@@ -13,7 +13,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-__all__ = ["PALETTE", "ci_bars", "heatmap", "line_chart", "paired_bars"]
+__all__ = ["PALETTE", "ci_bars", "forest_plot", "heatmap", "line_chart", "paired_bars"]
 
 PALETTE = {
     "bar": "#3b6fb6",
@@ -102,6 +102,56 @@ def ci_bars(
     if reference is not None:
         parts.append(f'<line x1="{_f(x(reference))}" x2="{_f(x(reference))}" y1="{top - 4}" y2="{top + row * len(items)}" '
                      f'stroke="{PALETTE["axis"]}" stroke-dasharray="4 3"/>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def forest_plot(items: Sequence[dict[str, Any]], *, title: str = "", width: int = 560) -> Markup:
+    """Point estimates with interval whiskers around a dashed zero line (a forest plot).
+
+    ``items``: ``{label, value, low, high, insufficient, refuted}``; refuted items are drawn in the
+    warning colour and marked, insufficient ones grey and marked.
+    """
+    items = list(items)
+    if not items:
+        return Markup("")
+    row, left, right, top = 22, 200, 70, 24 if title else 8
+    height = top + row * len(items) + 24
+    a, b = _domain([v for it in items for v in (it.get("value"), it.get("low"), it.get("high"))])
+    pad = 0.05 * (b - a)
+    a, b = a - pad, b + pad
+    plot = width - left - right
+
+    def x(v: float) -> float:
+        return left + (min(max(v, a), b) - a) / (b - a) * plot
+
+    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
+              f'width="{width}" height="{height}" {_FONT}>')]
+    if title:
+        parts.append(f'<text x="0" y="14" font-weight="600" fill="{PALETTE["text"]}">{escape(title)}</text>')
+    bottom = top + row * len(items)
+    for t in range(5):
+        v = a + (b - a) * t / 4
+        parts.append(f'<line x1="{_f(x(v))}" x2="{_f(x(v))}" y1="{top}" y2="{bottom}" stroke="{PALETTE["grid"]}"/>')
+        parts.append(f'<text x="{_f(x(v))}" y="{bottom + 14}" text-anchor="middle" fill="{PALETTE["axis"]}">{v:.2g}</text>')
+    parts.append(f'<line x1="{_f(x(0.0))}" x2="{_f(x(0.0))}" y1="{top - 4}" y2="{bottom}" stroke="{PALETTE["axis"]}" '
+                 'stroke-dasharray="4 3"/>')
+    for i, it in enumerate(items):
+        y = top + i * row + 11
+        mark = " (insufficient)" if it.get("insufficient") else (" (refuted)" if it.get("refuted") else "")
+        color = PALETTE["muted"] if it.get("insufficient") else (PALETTE["bad"] if it.get("refuted") else PALETTE["bar"])
+        parts.append(f'<text x="{left - 6}" y="{y + 4}" text-anchor="end" fill="{PALETTE["text"]}">'
+                     f'<title>{escape(it.get("label"))}</title>{escape(_label(it.get("label"), 24) + mark)}</text>')
+        value, low, high = it.get("value"), it.get("low"), it.get("high")
+        if value is None:
+            parts.append(f'<text x="{left + 4}" y="{y + 4}" fill="{PALETTE["axis"]}">n/a</text>')
+            continue
+        if low is not None and high is not None:
+            parts.append(f'<line x1="{_f(x(low))}" x2="{_f(x(high))}" y1="{y}" y2="{y}" stroke="{color}" stroke-width="1.6"/>')
+            for v in (low, high):
+                parts.append(f'<line x1="{_f(x(v))}" x2="{_f(x(v))}" y1="{y - 5}" y2="{y + 5}" stroke="{color}" stroke-width="1.6"/>')
+        parts.append(f'<rect x="{_f(x(value) - 4)}" y="{y - 4}" width="8" height="8" fill="{color}"/>')
+        parts.append(f'<text x="{width - right + 6}" y="{y + 4}" fill="{PALETTE["text"]}">{escape(f"{value:.3g}")}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 

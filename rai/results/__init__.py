@@ -23,6 +23,15 @@ from rai.results._core import (
     QualityIssue,
     QualityResult,
 )
+from rai.results._causal import (
+    CausalEffect,
+    CausalPolicy,
+    CausalResult,
+    GroupEffect,
+    Overlap,
+    PolicyRule,
+    Refutation,
+)
 from rai.results._errors import CohortFilter, ErrorCohort, ErrorHeatmap, ErrorResult, HeatmapAxis
 from rai.results._stream import (
     Metric,
@@ -85,6 +94,13 @@ __all__ = [
     "LocalExplanation",
     "ShapeFunction",
     "SurrogateResult",
+    "CausalEffect",
+    "CausalPolicy",
+    "CausalResult",
+    "GroupEffect",
+    "Overlap",
+    "PolicyRule",
+    "Refutation",
 ]
 
 
@@ -107,6 +123,7 @@ class Results(Result):
     quality: QualityResult | None = None
     errors: ErrorResult | None = None
     explanations: ExplanationResult | None = None
+    causal: CausalResult | None = None
     notes: list[AnalyzerNote] = dataclasses.field(default_factory=list)
 
     def present(self) -> list[str]:

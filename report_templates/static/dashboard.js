@@ -140,6 +140,40 @@
     return el("div", { "class": "chart" }, root);
   }
 
+  function forestPlot(items, title) {
+    if (!items.length) { return missing("Nothing to draw."); }
+    var row = 24, left = 220, right = 70, top = title ? 24 : 8, w = 680, h = top + row * items.length + 24;
+    var vals = [0];
+    items.forEach(function (it) { [it.value, it.low, it.high].forEach(function (v) { if (isNum(v)) { vals.push(v); } }); });
+    var lo = Math.min.apply(null, vals), hi = Math.max.apply(null, vals), pad = (hi - lo || 1) * 0.05;
+    lo -= pad; hi += pad;
+    var pw = w - left - right, bottom = top + row * items.length;
+    function x(v) { return left + (Math.min(Math.max(v, lo), hi) - lo) / (hi - lo) * pw; }
+    var root = svgRoot(w, h);
+    if (title) { root.appendChild(s("text", { x: 0, y: 14, "font-weight": 600, fill: COLORS.text }, title)); }
+    for (var t = 0; t <= 4; t++) {
+      var v = lo + (hi - lo) * t / 4;
+      root.appendChild(s("line", { x1: x(v), x2: x(v), y1: top, y2: bottom, stroke: COLORS.grid }));
+      root.appendChild(s("text", { x: x(v), y: bottom + 14, "text-anchor": "middle", fill: COLORS.axis }, +v.toPrecision(2)));
+    }
+    root.appendChild(s("line", { x1: x(0), x2: x(0), y1: top - 4, y2: bottom, stroke: COLORS.axis, "stroke-dasharray": "4 3" }));
+    items.forEach(function (it, i) {
+      var y = top + i * row + 12;
+      var mark = it.insufficient ? " (insufficient)" : (it.refuted ? " (refuted)" : "");
+      var color = it.insufficient ? COLORS.muted : (it.refuted ? COLORS.bad : COLORS.bar);
+      root.appendChild(tip(s("text", { x: left - 6, y: y + 4, "text-anchor": "end", fill: COLORS.text }, label(it.label, 26) + mark), String(it.label)));
+      if (!isNum(it.value)) { root.appendChild(s("text", { x: left + 4, y: y + 4, fill: COLORS.axis }, "n/a")); return; }
+      if (isNum(it.low) && isNum(it.high)) {
+        root.appendChild(s("line", { x1: x(it.low), x2: x(it.high), y1: y, y2: y, stroke: color, "stroke-width": 1.6 }));
+        [it.low, it.high].forEach(function (b) { root.appendChild(s("line", { x1: x(b), x2: x(b), y1: y - 5, y2: y + 5, stroke: color, "stroke-width": 1.6 })); });
+      }
+      root.appendChild(tip(s("rect", { x: x(it.value) - 4, y: y - 4, width: 8, height: 8, fill: color }),
+        String(it.label) + ": " + fmt(it.value) + " (CI " + ci(it.low, it.high) + ")" + mark));
+      root.appendChild(s("text", { x: w - right + 6, y: y + 4, fill: COLORS.text }, fmt(it.value)));
+    });
+    return el("div", { "class": "chart" }, root);
+  }
+
   function pairedBars(dist, title) {
     var n = dist.labels.length, w = 620, h = 220, left = 44, right = 10, top = title ? 26 : 10, bottom = 58;
     var pw = w - left - right, ph = h - top - bottom;
@@ -522,6 +556,54 @@
     }
   }
 
+  function renderCausal(p) {
+    var c = DATA.causal;
+    if (!c) { p.appendChild(notRun("causal")); return; }
+    p.appendChild(card("Causal effects on " + c.outcome, [
+      el("p", { "class": "small" }, c.method + ", " + c.cv + "-fold cross-fitting, " + Math.round(100 * c.confidence_level) + "% intervals; " +
+        int(c.n_used) + " of " + int(c.n_rows) + " rows (random subsample of at most " + int(c.max_rows) + ", seed " + c.seed + "). Effects are a " + c.effect_scale + "."),
+      c.n_refuted ? note(c.n_refuted + " effect(s) refuted: a refutation failed, so the estimate should not be relied on.", true) : null,
+      el("div", null, c.forests.map(function (f) { return forestPlot(f.items, "Effect of " + f.treatment); })),
+      table([{ label: "Effect" }, { label: "Estimate", num: 1 }, { label: "Interval" }, { label: "p", num: 1 }, { label: "Rows", num: 1 }, { label: "Status" }, { label: "Overlap" }],
+        c.effects.map(function (e) {
+          return { cells: [e.label, fmt(e.effect), ci(e.ci_low, e.ci_high), pval(e.p_value), int(e.n),
+                           e.status === "insufficient" ? el("span", null, [badge("insufficient"), " " + e.reason]) : (e.status === "refuted" ? badge("refuted") : "not refuted"),
+                           e.overlap] };
+        }))
+    ]));
+    var sel = c.effects.filter(function (e) { return e.status !== "insufficient"; });
+    if (sel.length) {
+      var holder = el("div");
+      var state = { i: 0 };
+      var draw = function () {
+        clear(holder);
+        var e = sel[state.i];
+        holder.appendChild(el("h3", null, "Refutations"));
+        holder.appendChild(table([{ label: "Refutation" }, { label: "Result" }, { label: "Re-estimate", num: 1 }, { label: "Interval" }, { label: "Rows", num: 1 }, { label: "Criterion" }],
+          e.refutations.map(function (r) { return { cells: [r.label, r.passed ? "passed" : badge("failed"), fmt(r.value), ci(r.ci_low, r.ci_high), int(r.n), r.criterion] }; })));
+        if (e.by_group.length) {
+          holder.appendChild(el("h3", null, "Effect by group"));
+          holder.appendChild(ciBars(e.by_group.map(function (g) { return { label: g.feature + " = " + g.group, value: g.effect, low: g.ci_low, high: g.ci_high, count: g.count, insufficient: g.insufficient }; }),
+            { width: 640, reference: e.effect }));
+        }
+        if (e.policy) {
+          var pol = e.policy;
+          holder.appendChild(el("h3", null, "Policy tree: whom to treat"));
+          holder.appendChild(el("p", { "class": "small" }, "On " + pol.features.join(", ") + "; fitted on " + int(pol.n_fit) + " rows, valued on " + int(pol.n_eval) + ". " + pol.method + "."));
+          holder.appendChild(el("ul", null, pol.rules.map(function (r) {
+            return el("li", null, ["if " + r.rule + ": ", el("strong", null, r.action), " (" + int(r.count) + " rows, mean effect " + fmt(r.mean_effect) + ")"]);
+          })));
+          holder.appendChild(kv([["Treated share", pct(pol.treated_share)], ["Gain over treating everyone", fmt(pol.gain_over_all)], ["Gain over treating no one", fmt(pol.gain_over_none)]]));
+        }
+      };
+      p.appendChild(card("Refutations, groups and policy", [el("div", { "class": "controls" }, [
+        select("Effect", sel.map(function (e, i) { return { value: String(i), label: e.label }; }), function (v) { state.i = +v; draw(); }, "0")
+      ]), holder]));
+      draw();
+    }
+    p.appendChild(card("Assumptions", [el("ul", null, c.assumptions.map(function (a) { return el("li", null, a); }))]));
+  }
+
   function renderDrift(p) {
     var d = DATA.drift;
     if (!d) { p.appendChild(notRun("drift")); return; }
@@ -621,7 +703,7 @@
 
   // ------------------------------------------------------------------ tabs
   var RENDER = { overview: renderOverview, performance: renderPerformance, fairness: renderFairness, errors: renderErrors,
-                 explanations: renderExplanations, drift: renderDrift, quality: renderQuality, compliance: renderCompliance, provenance: renderProvenance };
+                 explanations: renderExplanations, causal: renderCausal, drift: renderDrift, quality: renderQuality, compliance: renderCompliance, provenance: renderProvenance };
   var rendered = {};
   var STATUS_COLOR = { attention: "#f87171", watch: "#fbbf24", ok: "#4ade80" };
   function show(key) {
