@@ -48,12 +48,16 @@ class ModelAdapter:
         Where the model came from (file path or ``"python object"``), for provenance.
     sha256:
         Hash of the model file, when loaded from one.
+    notes:
+        Facts a deployment must know (e.g. a sensitive feature read at prediction time), from the
+        model's ``deployment_notes()``; shown in the model card.
     """
 
     model: Any
     feature_names: tuple[str, ...] | None = None
     source: str = "python object"
     sha256: str | None = None
+    notes: tuple[str, ...] = ()
 
     @classmethod
     def from_estimator(cls, model: Any, *, feature_names: list[str] | None = None) -> ModelAdapter:
@@ -65,7 +69,8 @@ class ModelAdapter:
         names = feature_names
         if names is None and hasattr(model, "feature_names_in_"):
             names = [str(c) for c in model.feature_names_in_]
-        return cls(model=model, feature_names=tuple(names) if names is not None else None)
+        notes = tuple(model.deployment_notes()) if callable(getattr(model, "deployment_notes", None)) else ()
+        return cls(model=model, feature_names=tuple(names) if names is not None else None, notes=notes)
 
     @property
     def kind(self) -> str:
@@ -121,7 +126,9 @@ def load_model(path: str | Path, *, trust: bool = False, trusted_types: tuple[st
     ``.skops`` files are loaded with skops' safe loader. Types skops does not trust by default
     are loaded only when listed in ``trusted_types`` (``model.trusted_types`` in rai.yaml, the
     narrow way) or when ``trust`` is set. joblib / pickle files execute code when loaded, so they
-    are refused unless ``trust=True`` (``--trust-model`` on the CLI).
+    are refused unless ``trust=True`` (``--trust-model`` on the CLI). A metadata file beside a
+    ``.skops`` file (``model.rai.json``, see ``rai._model_sidecar``) may add classes of
+    scikit-learn, fairlearn and rai to the trusted types.
     """
     path = Path(path)
     if not path.is_file():
@@ -135,7 +142,11 @@ def load_model(path: str | Path, *, trust: bool = False, trusted_types: tuple[st
             untrusted = sio.get_untrusted_types(file=path)
         except Exception as exc:
             raise ModelLoadError(f"model file {str(path)!r} is not a valid .skops file: {exc}") from exc
-        unlisted = [t for t in untrusted if t not in set(trusted_types)]
+        from rai._model_sidecar import read_sidecar, vouched_types
+
+        sidecar = read_sidecar(path, sha256=digest) or {}
+        allowed = set(trusted_types) | set(vouched_types(list(sidecar.get("trusted_types") or [])))
+        unlisted = [t for t in untrusted if t not in allowed]
         if unlisted and not trust:
             raise ModelLoadError(
                 f"model file {str(path)!r} contains types skops does not trust by default: "

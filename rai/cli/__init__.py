@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "verify": ("rai.cli._verify:verify_command", "Recompute hashes and check an assessment's signature."),
     "gate": ("rai.cli._gate:gate_command", "Turn an assessment into a release verdict for CI."),
     "monitor": ("rai.cli._monitor:monitor_group", "Scheduled drift checks with signed retraining webhooks."),
+    "mitigate": ("rai.cli._mitigate:mitigate_command", "Mitigate unfairness with fairlearn; assess before and after."),
 }
 
 

@@ -918,6 +918,7 @@ def build_context(assessment: Any, *, signature: dict[str, Any] | None = None, l
         "model": {
             "kind": model.get("kind"), "source": model.get("source"), "sha256": model.get("sha256"),
             "n_features": len(model.get("feature_names") or []) or None,
+            "deployment_notes": [_clip(n, 2 * limits.text) for n in model.get("deployment_notes") or []],
         },
         "present": [k for k in ("performance", "fairness", "errors", "explanations", "drift", "quality") if results.get(k)],
         "notes": notes,

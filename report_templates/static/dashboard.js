@@ -286,6 +286,7 @@
         ["Name", txt("name")], ["Version", f.version ? f.version + (f.version_date ? " (" + f.version_date + ")" : "") : missing("Not provided (model_card.version)")],
         ["Owners", owners], ["License", lic], ["Architecture", txt("model_architecture")],
         ["Model assessed", (DATA.model.kind || "unknown") + (DATA.model.source ? " from " + DATA.model.source : "")],
+        (DATA.model.deployment_notes || []).length ? ["Deployment", el("ul", null, DATA.model.deployment_notes.map(function (x) { return el("li", null, x); }))] : null,
         ["Task", (DATA.task || "none") + "; target " + (DATA.spec.target || "–") + ", prediction " + (DATA.spec.prediction || "–") + ", score " + (DATA.spec.score || "–")],
         ["Rows", int(DATA.n_rows) + (isNum(DATA.n_reference_rows) ? " (reference " + int(DATA.n_reference_rows) + ")" : "")],
         ["Sensitive features", DATA.spec.sensitive.length ? DATA.spec.sensitive.join(", ") : missing("none given")]

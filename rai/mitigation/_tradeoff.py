@@ -1,0 +1,162 @@
+"""The trade-off of a mitigation: accuracy and the constrained disparity of every candidate, on test data.
+
+Disparities are fairlearn's own functions (``demographic_parity_ratio``, ``equalized_odds_difference``,
+...) over the *judged* groups: a group with fewer test rows than ``min_group_size`` is left out
+(and listed), as the assessment's fairness analyzer leaves it out of its judgement. Several
+sensitive features are constrained, and measured, on their intersection, as fairlearn does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rai._exceptions import ConfigError
+from rai._serialize import Result
+
+__all__ = ["TradeoffPoint", "Tradeoff", "measure_tradeoff", "pareto_front", "load_tradeoff", "TRADEOFF_FORMAT"]
+
+TRADEOFF_FORMAT = "rai-mitigation-tradeoff/1"
+
+
+@dataclasses.dataclass(frozen=True)
+class TradeoffPoint(Result):
+    """One candidate on the test data. ``pareto``: no other candidate is at least as accurate with a
+    smaller disparity difference (and better in one of them)."""
+
+    label: str
+    accuracy: float
+    difference: float | None
+    ratio: float | None
+    chosen: bool
+    original: bool
+    pareto: bool
+    weight: float | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Tradeoff(Result):
+    """What ``tradeoff.json`` holds."""
+
+    format: str
+    method: str
+    constraint: str
+    metric: str
+    sensitive_features: list[str]
+    requires_sensitive: list[str]
+    min_group_size: int
+    judged_groups: list[str]
+    excluded_groups: list[str]
+    n_rows: int
+    n_judged_rows: int
+    seed: int
+    points: list[TradeoffPoint]
+
+    @property
+    def chosen(self) -> TradeoffPoint:
+        return next(p for p in self.points if p.chosen)
+
+    @property
+    def original(self) -> TradeoffPoint:
+        return next(p for p in self.points if p.original)
+
+    def save(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.write_text(json.dumps(self.to_dict(), indent=2, allow_nan=False) + "\n", encoding="utf-8")
+        return path
+
+
+def load_tradeoff(path: str | Path) -> Tradeoff:
+    """Read a ``tradeoff.json`` written by ``rai mitigate``."""
+    path = Path(path)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{str(path)!r} is not a readable tradeoff.json: {exc}") from exc
+    if not isinstance(doc, dict) or doc.get("format") != TRADEOFF_FORMAT:
+        got = doc.get("format") if isinstance(doc, dict) else type(doc).__name__
+        raise ConfigError(f"{str(path)!r}: expected format {TRADEOFF_FORMAT!r}; got {got!r}.")
+    return Tradeoff.from_dict(doc)
+
+
+def _disparity(metric: str, y: np.ndarray, p: np.ndarray, A: Any) -> tuple[float | None, float | None]:
+    import fairlearn.metrics as fm
+
+    fns = {
+        "demographic_parity": (fm.demographic_parity_difference, fm.demographic_parity_ratio),
+        "equalized_odds": (fm.equalized_odds_difference, fm.equalized_odds_ratio),
+        "equal_opportunity": (fm.equal_opportunity_difference, fm.equal_opportunity_ratio),
+    }[metric]
+    out = []
+    for fn in fns:
+        value = float(fn(y, p, sensitive_features=A))
+        out.append(value if np.isfinite(value) else None)
+    return out[0], out[1]
+
+
+def pareto_front(accuracy: list[float], difference: list[float | None]) -> list[bool]:
+    """Whether each candidate is on the front: higher accuracy and lower difference are better."""
+    front = []
+    for i, (a, d) in enumerate(zip(accuracy, difference)):
+        if d is None:
+            front.append(False)
+            continue
+        dominated = any(
+            j != i and dj is not None and aj >= a and dj <= d and (aj > a or dj < d)
+            for j, (aj, dj) in enumerate(zip(accuracy, difference))
+        )
+        front.append(not dominated)
+    return front
+
+
+def measure_tradeoff(
+    candidates: list[Any],
+    X: pd.DataFrame,
+    y: np.ndarray,
+    sensitive: pd.DataFrame,
+    *,
+    method: str,
+    constraint: str,
+    metric: str,
+    positive: Any,
+    requires_sensitive: list[str],
+    min_group_size: int,
+    seed: int,
+) -> Tradeoff:
+    """Accuracy and disparity of each ``Candidate`` (``rai.mitigation._fit``) on test data.
+
+    ``X`` holds every column a candidate reads; ``y`` the target's labels (``positive`` the positive
+    one); ``sensitive`` the sensitive columns.
+    """
+    labels = sensitive.astype(str).agg(" & ".join, axis=1)
+    counts = labels.value_counts()
+    judged = sorted(counts[counts >= min_group_size].index)
+    excluded = sorted(counts[counts < min_group_size].index)
+    keep = labels.isin(judged).to_numpy()
+    A = labels[keep]
+    y = np.asarray(y)
+    y01 = (y[keep] == positive).astype(int)
+    rows = []
+    for c in candidates:
+        names = getattr(c.model, "feature_names_in_", None)
+        pred = np.asarray(c.model.predict(X if names is None else X[list(names)]))
+        accuracy = float(np.mean(pred == y))
+        p01 = (pred[keep] == positive).astype(int)
+        difference, ratio = _disparity(metric, y01, p01, A) if len(judged) >= 2 else (None, None)
+        rows.append((c, accuracy, difference, ratio))
+    front = pareto_front([r[1] for r in rows], [r[2] for r in rows])
+    points = [TradeoffPoint(label=c.label, accuracy=acc, difference=d, ratio=r, chosen=c.chosen,
+                            original=i == 0, pareto=on, weight=c.weight)
+              for i, ((c, acc, d, r), on) in enumerate(zip(rows, front))]
+    return Tradeoff(
+        format=TRADEOFF_FORMAT, method=method, constraint=constraint, metric=metric,
+        sensitive_features=list(sensitive.columns), requires_sensitive=list(requires_sensitive),
+        min_group_size=min_group_size, judged_groups=[str(g) for g in judged],
+        excluded_groups=[str(g) for g in excluded], n_rows=len(y), n_judged_rows=int(keep.sum()),
+        seed=seed, points=points,
+    )
