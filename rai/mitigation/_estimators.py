@@ -24,8 +24,9 @@ from sklearn.utils import check_random_state
 
 __all__ = ["SampleWeightRouter", "ThresholdClassifier", "MixtureClassifier"]
 
-#: ThresholdOptimizer attributes kept only for fairlearn's plotting (pandas frames skops cannot store)
-_PLOT_ONLY = ("_tradeoff_curve", "_overall_tradeoff_curve")
+#: ThresholdOptimizer attributes read only by fairlearn's plot_threshold_optimizer (pandas objects skops
+#: cannot store); prediction uses interpolated_thresholder_ alone
+_PLOT_ONLY = ("_tradeoff_curve", "_overall_tradeoff_curve", "_x_grid", "_y_min", "_x_best", "_x_best_per_group")
 
 
 class SampleWeightRouter(ClassifierMixin, BaseEstimator):
@@ -179,5 +180,6 @@ class MixtureClassifier(_Labelled):
         return self._labels(self.decisions(X))
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        p = self.positive_probability(X)
+        # weights summing to 1 + 1e-16 would give 1.0000000000000002; a probability stays in [0, 1]
+        p = np.clip(self.positive_probability(X), 0.0, 1.0)
         return np.column_stack([1 - p, p])
