@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -52,6 +53,7 @@ def mitigate_command(train_path, test_path, spec_changes, model_path, trust_mode
                --baseline mitigated/before/assessment.json
     """
     from rai._config import Config, load_config
+    from rai._exceptions import UnsupportedError
     from rai.cli._progress import Progress
     from rai.mitigation import mitigate_files
 
@@ -66,9 +68,13 @@ def mitigate_command(train_path, test_path, spec_changes, model_path, trust_mode
     if seed is not None:
         changes["seed"] = seed
     config = config.update(**changes)
-    with Progress() as progress:
-        run = mitigate_files(config, train_path=train_path, out=out_dir, method=method, constraint=constraint,
-                             grid_size=grid_size, on_step=progress.step)
+    try:
+        with Progress() as progress:
+            run = mitigate_files(config, train_path=train_path, out=out_dir, method=method, constraint=constraint,
+                                 grid_size=grid_size, on_step=progress.step)
+    except UnsupportedError as exc:  # this model or target cannot take this method: a usage error here
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
     for line in comparison_lines(run):
         click.echo(line)
     for p in run.paths.values():
