@@ -100,10 +100,16 @@ def comparison_lines(run) -> list[str]:
             b = pairs.get((m.name, m.sensitive_feature))
             if m.name != metric or b is None:
                 continue
-            lines.append(f"{metric} ratio by {m.sensitive_feature}: {_fmt(b.ratio, b.ratio_ci_low, b.ratio_ci_high)}"
-                         f" -> {_fmt(m.ratio, m.ratio_ci_low, m.ratio_ci_high)}")
-            lines.append(f"{metric} difference by {m.sensitive_feature}: {_fmt(b.difference, b.ci_low, b.ci_high)}"
-                         f" -> {_fmt(m.difference, m.ci_low, m.ci_high)}")
+            bj, aj = b.judged, m.judged
+            if bj is None or aj is None or bj.insufficient or aj.insufficient:
+                reason = (aj.reason if aj is not None else None) or "no judged gap in the assessment"
+                lines.append(f"{metric} by {m.sensitive_feature}: insufficient evidence ({reason})")
+                continue
+            lines.append(f"{metric} ratio by {m.sensitive_feature} (judged groups): "
+                         f"{_fmt(bj.ratio, bj.ratio_ci_low, bj.ratio_ci_high)} -> "
+                         f"{_fmt(aj.ratio, aj.ratio_ci_low, aj.ratio_ci_high)}")
+            lines.append(f"{metric} difference by {m.sensitive_feature} (judged groups): "
+                         f"{_fmt(bj.difference, bj.ci_low, bj.ci_high)} -> {_fmt(aj.difference, aj.ci_low, aj.ci_high)}")
     if before.performance is not None and after.performance is not None:
         b, a = before.performance, after.performance
         bv, av = b.overall.get("accuracy"), a.overall.get("accuracy")

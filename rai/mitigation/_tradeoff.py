@@ -1,8 +1,9 @@
 """The trade-off of a mitigation: accuracy and the constrained disparity of every candidate, on test data.
 
 Disparities are fairlearn's own functions (``demographic_parity_ratio``, ``equalized_odds_difference``,
-...) over the *judged* groups: a group with fewer test rows than ``min_group_size`` is left out
-(and listed), as the assessment's fairness analyzer leaves it out of its judgement. Several
+...) over the *judged* groups: a group whose rates rest on fewer than ``min_group_size`` test rows
+(rows for selection rates, actual positives for true-positive rates, actual negatives for
+false-positive rates) is left out and listed, as the fairness analyzer leaves it out of its judgement. Several
 sensitive features are constrained, and measured, on their intersection, as fairlearn does.
 """
 
@@ -84,6 +85,14 @@ def load_tradeoff(path: str | Path) -> Tradeoff:
     return Tradeoff.from_dict(doc)
 
 
+#: the rates' denominators each disparity rests on (as the fairness analyzer judges them)
+_DENOMINATORS = {
+    "demographic_parity": ("rows",),
+    "equal_opportunity": ("positives",),
+    "equalized_odds": ("positives", "negatives"),
+}
+
+
 def _disparity(metric: str, y: np.ndarray, p: np.ndarray, A: Any) -> tuple[float | None, float | None]:
     import fairlearn.metrics as fm
 
@@ -134,12 +143,18 @@ def measure_tradeoff(
     one); ``sensitive`` the sensitive columns.
     """
     labels = sensitive.astype(str).agg(" & ".join, axis=1)
-    counts = labels.value_counts()
-    judged = sorted(counts[counts >= min_group_size].index)
-    excluded = sorted(counts[counts < min_group_size].index)
+    y = np.asarray(y)
+    is_pos = pd.Series(y == positive, index=labels.index)
+    # a group is judged when the denominators of the rates the metric compares reach min_group_size
+    denominators = pd.DataFrame({"rows": labels.value_counts(),
+                                 "positives": is_pos.groupby(labels).sum(),
+                                 "negatives": (~is_pos).groupby(labels).sum()}).fillna(0)
+    needed = _DENOMINATORS[metric]
+    ok = (denominators[list(needed)] >= min_group_size).all(axis=1)
+    judged = sorted(ok[ok].index)
+    excluded = sorted(ok[~ok].index)
     keep = labels.isin(judged).to_numpy()
     A = labels[keep]
-    y = np.asarray(y)
     y01 = (y[keep] == positive).astype(int)
     rows = []
     for c in candidates:
