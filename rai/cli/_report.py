@@ -17,7 +17,12 @@ __all__ = ["report_command"]
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for model_card.md / .html / .json and dashboard.html.")
 @click.option("--pdf", is_flag=True, help="Also print model_card.pdf with a headless Chromium.")
-def report_command(assessment_path: Path, out_dir: Path, pdf: bool) -> None:
+@click.option("--baseline", "baseline_path", type=click.Path(dir_okay=True, path_type=Path),
+              help="The before-assessment of `rai mitigate` (DIR/before/assessment.json): adds the mitigation section.")
+@click.option("--tradeoff", "tradeoff_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="tradeoff.json of `rai mitigate` (default: DIR/tradeoff.json beside before/ and after/).")
+def report_command(assessment_path: Path, out_dir: Path, pdf: bool, baseline_path: Path | None,
+                   tradeoff_path: Path | None) -> None:
     """Render the model card (Markdown, HTML, Model Card Toolkit JSON) and the offline dashboard.
 
     No model and no data are needed: everything comes from the assessment. When
@@ -33,7 +38,9 @@ def report_command(assessment_path: Path, out_dir: Path, pdf: bool) -> None:
 
     if assessment_path.is_dir():
         assessment_path = assessment_path / "assessment.json"
-    paths = render_reports(assessment_path, out_dir)
+    if baseline_path is not None and baseline_path.is_dir():
+        baseline_path = baseline_path / "assessment.json"
+    paths = render_reports(assessment_path, out_dir, baseline=baseline_path, tradeoff=tradeoff_path)
     for p in paths.values():
         click.echo(f"wrote {p}")
     if pdf:

@@ -871,7 +871,8 @@ def _overview(ctx: dict[str, Any], reasons: dict[str, str]) -> list[dict[str, An
 # ------------------------------------------------------------------------------------ entry
 
 
-def build_context(assessment: Any, *, signature: dict[str, Any] | None = None, limits: Limits | None = None) -> dict[str, Any]:
+def build_context(assessment: Any, *, signature: dict[str, Any] | None = None, limits: Limits | None = None,
+                  mitigation: dict[str, Any] | None = None) -> dict[str, Any]:
     """The plain context of every report, from an ``Assessment`` or its dict form.
 
     Parameters
@@ -883,6 +884,9 @@ def build_context(assessment: Any, *, signature: dict[str, Any] | None = None, l
         shown in the provenance section. ``None``: not signed / unknown.
     limits:
         Caps that keep large assessments within the size budget.
+    mitigation:
+        The mitigation section (``rai.report._mitigation.mitigation_context``), when the report
+        compares a mitigated model with its baseline.
     """
     limits = limits or Limits()
     a = _plain(assessment)
@@ -942,6 +946,7 @@ def build_context(assessment: Any, *, signature: dict[str, Any] | None = None, l
         },
         "signature": {"present": False, "verified": None, "message": "not signed (no assessment.json.sig)", **(signature or {})},
         "summaries": summaries,
+        "mitigation": mitigation,
     }
     ctx["overview"] = _overview(ctx, reasons)
     ctx["compliance"] = compliance_mapping(ctx)

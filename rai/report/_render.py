@@ -205,6 +205,8 @@ def render_reports(
     signature: dict[str, Any] | None = None,
     limits: Limits | None = None,
     budget: int = DASHBOARD_BUDGET,
+    baseline: str | Path | None = None,
+    tradeoff: str | Path | None = None,
 ) -> dict[str, Path]:
     """Write ``model_card.md``, ``model_card.html``, ``model_card.json`` and ``dashboard.html``.
 
@@ -224,6 +226,9 @@ def render_reports(
     limits, budget:
         Caps of the summarised lists, and the dashboard's size budget in bytes; when the
         dashboard is larger, the caps are tightened until it fits, and the page says so.
+    baseline, tradeoff:
+        The before-assessment of ``rai mitigate`` and its ``tradeoff.json`` (found beside
+        ``after/`` and ``before/`` when not given): the reports then hold a mitigation section.
 
     Returns
     -------
@@ -231,20 +236,22 @@ def render_reports(
         Output key (``model_card_md``, ``model_card_html``, ``model_card_json``, ``dashboard``,
         and ``model_card_pdf`` when asked) -> path written.
     """
+    path = Path(assessment) if isinstance(assessment, (str, Path)) else None
     assessment, found = _load(assessment)
     signature = signature if signature is not None else found
+    mitigation = _mitigation(assessment, path, baseline, tradeoff)
     limits = limits or Limits()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
 
-    ctx = build_context(assessment, signature=signature, limits=limits)
+    ctx = build_context(assessment, signature=signature, limits=limits, mitigation=mitigation)
     dashboard = render_dashboard(ctx)
     rounds = 0
     while len(dashboard.encode("utf-8")) > budget and rounds < 6:
         rounds += 1
         size = len(dashboard.encode("utf-8"))
         limits = _tighter(limits)
-        ctx = build_context(assessment, signature=signature, limits=limits)
+        ctx = build_context(assessment, signature=signature, limits=limits, mitigation=mitigation)
         ctx["summaries"].append(
             f"The dashboard was summarised to stay within its {budget / 1e6:.1f} MB budget "
             f"({size / 1e6:.1f} MB before this pass)."
@@ -267,6 +274,21 @@ def render_reports(
 
         paths["model_card_pdf"] = html_to_pdf(paths["model_card_html"], out / "model_card.pdf")
     return paths
+
+
+def _mitigation(assessment: Any, path: Path | None, baseline: str | Path | None,
+                tradeoff: str | Path | None) -> dict[str, Any] | None:
+    """The mitigation section's context, when a baseline (the before-assessment) is given."""
+    if baseline is None:
+        return None
+    from rai._assessment import Assessment
+    from rai.mitigation._tradeoff import load_tradeoff
+    from rai.report._mitigation import find_tradeoff, mitigation_context
+
+    tradeoff = Path(tradeoff) if tradeoff is not None else find_tradeoff(path, Path(baseline))
+    after = assessment if isinstance(assessment, dict) else assessment.to_dict()
+    before = Assessment.load(baseline).to_dict()
+    return mitigation_context(after, before, load_tradeoff(tradeoff).to_dict() if tradeoff is not None else None)
 
 
 def _tighter(limits: Limits) -> Limits:
