@@ -137,3 +137,21 @@ def test_cli_errors_name_what_was_wrong(rai, data, tmp_path):
     run = rai("mitigate", "--train", tmp_path / "multi.csv", "--test", tmp_path / "multi.csv", "--target", "y",
               "--sensitive", "group", "--model", tmp_path / "knn.skops", "--out", tmp_path / "o2")
     assert run.code == 2 and "binary target" in run.err
+
+
+def test_public_names_and_a_light_help():
+    import subprocess
+    import sys
+
+    import rai.mitigation
+
+    assert sorted(rai.mitigation.__all__) == sorted([
+        "CONSTRAINTS", "DEFAULT_ANALYZERS", "METHODS", "TRADEOFF_FORMAT", "Mitigation", "MitigationRun",
+        "MixtureClassifier", "SampleWeightRouter", "ThresholdClassifier", "Tradeoff", "TradeoffPoint",
+        "constraint_metric", "load_tradeoff", "mitigate", "mitigate_files", "pareto_front", "save_mitigated",
+    ])
+    code = ("import sys; from rai.cli import main\n"
+            "try:\n    main(['mitigate', '--help'])\nexcept SystemExit:\n    pass\n"
+            "print('HEAVY', [m for m in ('pandas', 'sklearn', 'fairlearn') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "HEAVY []" in out.stdout and "--constraint" in out.stdout
