@@ -88,8 +88,8 @@ def mitigate_files(
                        "sensitive_features": list(config.spec.sensitive), "train_sha256": train.sha256,
                        "original_model": {"source": original.source, "sha256": original.sha256}},
     })
-    # the after-assessment loads the saved file, as `rai assess --model` will
-    mitigated = load_model(model_path)
+    # the after-assessment loads the saved file, as `rai assess --model` will (with the trust the original had)
+    mitigated = load_model(model_path, trust=config.trust_model, trusted_types=config.trusted_types)
     enabled = config.enabled if config.enabled is not None else list(DEFAULT_ANALYZERS)
     provenance = {"data_sha256": test.sha256, "data_source": test.source}
     if config.sha256 is not None:
