@@ -85,3 +85,18 @@ def test_dashboard_mitigation_tab_draws_every_candidate_offline(mitigated):
         assert panel.locator("svg circle.chosen").count() == 1
         assert "Before" in panel.inner_text() and "Pareto front" in panel.inner_text()
         assert_clean(events)
+
+
+def test_without_tradeoff_json_the_section_says_the_candidates_are_missing(mitigated, tmp_path):
+    import shutil
+
+    from rai.report import render_reports
+
+    for side in ("before", "after"):
+        (tmp_path / "copy" / side).mkdir(parents=True)
+        shutil.copy(mitigated / "out" / side / "assessment.json", tmp_path / "copy" / side / "assessment.json")
+    paths = render_reports(tmp_path / "copy/after/assessment.json", tmp_path / "report",
+                           baseline=tmp_path / "copy/before/assessment.json")
+    card = paths["model_card_md"].read_text(encoding="utf-8")
+    assert "### Mitigation" in card and "No tradeoff.json was found" in card
+    assert "| Accuracy |" in card
