@@ -155,3 +155,18 @@ def test_public_names_and_a_light_help():
             "print('HEAVY', [m for m in ('pandas', 'sklearn', 'fairlearn') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "HEAVY []" in out.stdout and "--constraint" in out.stdout
+
+
+@pytest.mark.parametrize("metric", ["demographic_parity", "equalized_odds", "equal_opportunity"])
+def test_tradeoff_disparities_are_fairlearns(metric):
+    import fairlearn.metrics as fm
+
+    from rai.mitigation._tradeoff import _disparity
+
+    rng = np.random.default_rng(7)
+    y = rng.integers(0, 2, 5000)
+    A = pd.Series(rng.choice(["a", "b", "c"], 5000, p=[0.5, 0.3, 0.2]))
+    p = (rng.random(5000) < np.where(A == "a", 0.6, np.where(A == "b", 0.4, 0.3))).astype(int)
+    difference, ratio = _disparity(metric, y, p, A)
+    assert difference == pytest.approx(getattr(fm, f"{metric}_difference")(y, p, sensitive_features=A), abs=1e-12)
+    assert ratio == pytest.approx(getattr(fm, f"{metric}_ratio")(y, p, sensitive_features=A), abs=1e-12)
