@@ -37,12 +37,17 @@ SCORE_COLUMN = "rai_score"
 
 @dataclasses.dataclass(frozen=True)
 class ModelInfo(Result):
-    """What is known about the assessed model (nothing but its outputs in predictions-only mode)."""
+    """What is known about the assessed model (nothing but its outputs in predictions-only mode).
+
+    ``deployment_notes``: facts a deployment must know, from the model itself (e.g. a mitigated
+    model that reads a sensitive feature at prediction time); the model card shows them.
+    """
 
     kind: str
     source: str | None
     sha256: str | None
     feature_names: list[str] | None
+    deployment_notes: list[str] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -238,6 +243,7 @@ def _assess(data: pd.DataFrame, *, spec: DatasetSpec, reference: pd.DataFrame | 
             source=adapter.source,
             sha256=adapter.sha256,
             feature_names=list(adapter.feature_names) if adapter.feature_names is not None else None,
+            deployment_notes=list(adapter.notes),
         )
     elif spec.prediction is not None:
         model_info = ModelInfo(kind="predictions only", source=None, sha256=None, feature_names=None)

@@ -59,6 +59,9 @@ class ModelAdapter:
         Hash of the model file, when loaded from one.
     provenance:
         Extra provenance fields of the model (an MLflow model's URI, name, version and run id).
+    notes:
+        Facts a deployment must know (e.g. a sensitive feature read at prediction time), from the
+        model's ``deployment_notes()``; shown in the model card.
     """
 
     model: Any
@@ -66,6 +69,7 @@ class ModelAdapter:
     source: str = "python object"
     sha256: str | None = None
     provenance: dict[str, str | None] = dataclasses.field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
     @classmethod
     def from_estimator(cls, model: Any, *, feature_names: list[str] | None = None) -> ModelAdapter:
@@ -77,7 +81,8 @@ class ModelAdapter:
         names = feature_names
         if names is None and hasattr(model, "feature_names_in_"):
             names = [str(c) for c in model.feature_names_in_]
-        return cls(model=model, feature_names=tuple(names) if names is not None else None)
+        notes = tuple(model.deployment_notes()) if callable(getattr(model, "deployment_notes", None)) else ()
+        return cls(model=model, feature_names=tuple(names) if names is not None else None, notes=notes)
 
     @property
     def kind(self) -> str:
@@ -165,7 +170,9 @@ def load_model(
     ``.skops`` files are loaded with skops' safe loader. Types skops does not trust by default
     are loaded only when listed in ``trusted_types`` (``model.trusted_types`` in rai.yaml, the
     narrow way) or when ``trust`` is set. joblib / pickle files execute code when loaded, so they
-    are refused unless ``trust=True`` (``--trust-model`` on the CLI).
+    are refused unless ``trust=True`` (``--trust-model`` on the CLI). A metadata file beside a
+    ``.skops`` file (``model.rai.json``, see ``rai._model_sidecar``) may add classes of
+    scikit-learn, fairlearn and rai to the trusted types.
     """
     if is_mlflow_model(path):
         from rai._mlflow_model import load_mlflow_model
@@ -179,7 +186,12 @@ def load_model(
     suffix = path.suffix.lower()
     digest = file_sha256(path)
     if suffix == ".skops":
-        model = _load_skops(path, trust=trust, trusted_types=list(trusted_types))
+        from rai._model_sidecar import read_sidecar, vouched_types
+
+        # a metadata file beside the model (written by rai mitigate) may vouch for scikit-learn, fairlearn and rai classes
+        sidecar = read_sidecar(path, sha256=digest) or {}
+        allowed = [*trusted_types, *vouched_types(list(sidecar.get("trusted_types") or []))]
+        model = _load_skops(path, trust=trust, trusted_types=allowed)
     elif suffix in _PICKLE_SUFFIXES:
         if not trust:
             raise ModelLoadError(

@@ -17,8 +17,9 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-#: ../shared beside the project: optional extra data for tests, skipped when absent
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+#: ../shared beside the project (or $RAI_SHARED_DIR, e.g. from a git worktree elsewhere): optional
+#: extra data for tests, skipped when absent
+SHARED = Path(os.environ.get("RAI_SHARED_DIR") or Path(__file__).resolve().parents[1].parent / "shared")
 
 
 def shared_file(*parts: str) -> Path:

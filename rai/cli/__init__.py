@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "mlflow": ("rai.cli._mlflow:mlflow_group", "Log an assessment to an MLflow run (metrics, reports, verdict)."),
     "approve": ("rai.cli._approve:approve_command", "Approve a registered MLflow model version; move its alias."),
     "approvals": ("rai.cli._approve:approvals_command", "Show the approval history of a registered model."),
+    "mitigate": ("rai.cli._mitigate:mitigate_command", "Mitigate unfairness with fairlearn; assess before and after."),
 }
 
 

@@ -25,8 +25,13 @@ __all__ = ["report_command"]
               help="Approval history to list on the card (written by `rai approvals --model NAME --json FILE`).")
 @click.option("--allow-unverified", is_flag=True,
               help="Render even when assessment.json.sig does not verify (the card then lists it as a gap).")
+@click.option("--baseline", "baseline_path", type=click.Path(dir_okay=True, path_type=Path),
+              help="The before-assessment of `rai mitigate` (DIR/before/assessment.json): adds the mitigation section.")
+@click.option("--tradeoff", "tradeoff_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="tradeoff.json of `rai mitigate` (default: DIR/tradeoff.json beside before/ and after/).")
 def report_command(assessment_path: Path, out_dir: Path, pdf: bool, policy_path: Path | None, config_path: Path | None,
-                   approvals_path: Path | None, allow_unverified: bool) -> None:
+                   approvals_path: Path | None, allow_unverified: bool, baseline_path: Path | None,
+                   tradeoff_path: Path | None) -> None:
     """Render the model card (Markdown, HTML, Model Card Toolkit JSON) and the offline dashboard.
 
     No model and no data are needed: everything comes from the assessment. When
@@ -66,7 +71,10 @@ def report_command(assessment_path: Path, out_dir: Path, pdf: bool, policy_path:
         click.echo(f"error: {signature['message']}; no report written (--allow-unverified renders it anyway, "
                    "listing the signature as a gap).", err=True)
         sys.exit(1)
-    paths = render_reports(assessment_path, out_dir, signature=signature, policy=policy, approvals=approvals)
+    if baseline_path is not None and baseline_path.is_dir():
+        baseline_path = baseline_path / "assessment.json"
+    paths = render_reports(assessment_path, out_dir, signature=signature, policy=policy, approvals=approvals,
+                           baseline=baseline_path, tradeoff=tradeoff_path)
     for p in paths.values():
         click.echo(f"wrote {p}")
     if pdf:

@@ -866,7 +866,7 @@ def _overview(ctx: dict[str, Any], reasons: dict[str, str]) -> list[dict[str, An
 
 
 def build_context(assessment: Any, *, signature: dict[str, Any] | None = None, limits: Limits | None = None,
-                  policy: Any = None) -> dict[str, Any]:
+                  policy: Any = None, mitigation: dict[str, Any] | None = None) -> dict[str, Any]:
     """The plain context of every report, from an ``Assessment`` or its dict form.
 
     Parameters
@@ -881,6 +881,9 @@ def build_context(assessment: Any, *, signature: dict[str, Any] | None = None, l
     policy:
         The ``rai.gate.Policy`` whose checks give every status the report shows (default: the
         policy that ships with the package), judged by the gate on the metric stream.
+    mitigation:
+        The mitigation section (``rai.report._mitigation.mitigation_context``), when the report
+        compares a mitigated model with its baseline.
     """
     limits = limits or Limits()
     a = _plain(assessment)
@@ -917,6 +920,7 @@ def build_context(assessment: Any, *, signature: dict[str, Any] | None = None, l
         "model": {
             "kind": model.get("kind"), "source": model.get("source"), "sha256": model.get("sha256"),
             "n_features": len(model.get("feature_names") or []) or None,
+            "deployment_notes": [_clip(n, 2 * limits.text) for n in model.get("deployment_notes") or []],
         },
         "present": [k for k in ("performance", "fairness", "errors", "explanations", "causal", "drift", "quality")
                     if results.get(k)],
@@ -943,6 +947,7 @@ def build_context(assessment: Any, *, signature: dict[str, Any] | None = None, l
         "signature": {"present": False, "verified": None, "message": "not signed (no assessment.json.sig)", **(signature or {})},
         "summaries": summaries,
         "verdicts": verdicts,
+        "mitigation": mitigation,
     }
     # where the policy judges a section, its status is the policy's (never a threshold of the report's own)
     for key in ("performance", "errors", "drift", "quality"):

@@ -208,6 +208,8 @@ def render_reports(
     budget: int = DASHBOARD_BUDGET,
     policy: Any = None,
     approvals: dict[str, Any] | None = None,
+    baseline: str | Path | None = None,
+    tradeoff: str | Path | None = None,
 ) -> dict[str, Path]:
     """Write ``model_card.md``, ``model_card.html``, ``model_card.json`` and ``dashboard.html``.
 
@@ -232,6 +234,9 @@ def render_reports(
         that ships with the package, as ``rai gate`` without ``--policy``).
     approvals:
         The approval history of the model (the JSON ``rai approvals --json`` writes), listed on the card.
+    baseline, tradeoff:
+        The before-assessment of ``rai mitigate`` and its ``tradeoff.json`` (found beside
+        ``after/`` and ``before/`` when not given): the reports then hold a mitigation section.
 
     Returns
     -------
@@ -239,15 +244,17 @@ def render_reports(
         Output key (``model_card_md``, ``model_card_html``, ``model_card_json``, ``dashboard``,
         and ``model_card_pdf`` when asked) -> path written.
     """
+    path = Path(assessment) if isinstance(assessment, (str, Path)) else None
     assessment, found = _load(assessment)
     signature = signature if signature is not None else found
+    mitigation = _mitigation(assessment, path, baseline, tradeoff)
     limits = limits or Limits()
     from rai._atomic import Outputs, ensure_folder
 
     out = ensure_folder(out_dir)
 
     approvals_ctx = approvals_context(approvals)
-    ctx = build_context(assessment, signature=signature, limits=limits, policy=policy)
+    ctx = build_context(assessment, signature=signature, limits=limits, policy=policy, mitigation=mitigation)
     ctx["approvals"] = approvals_ctx
     dashboard = render_dashboard(ctx)
     rounds = 0
@@ -255,7 +262,7 @@ def render_reports(
         rounds += 1
         size = len(dashboard.encode("utf-8"))
         limits = _tighter(limits)
-        ctx = build_context(assessment, signature=signature, limits=limits, policy=policy)
+        ctx = build_context(assessment, signature=signature, limits=limits, policy=policy, mitigation=mitigation)
         ctx["approvals"] = approvals_ctx
         ctx["summaries"].append(
             f"The dashboard was summarised to stay within its {budget / 1e6:.1f} MB budget "
@@ -279,6 +286,21 @@ def render_reports(
 
         paths["model_card_pdf"] = html_to_pdf(paths["model_card_html"], out / "model_card.pdf")
     return paths
+
+
+def _mitigation(assessment: Any, path: Path | None, baseline: str | Path | None,
+                tradeoff: str | Path | None) -> dict[str, Any] | None:
+    """The mitigation section's context, when a baseline (the before-assessment) is given."""
+    if baseline is None:
+        return None
+    from rai._assessment import Assessment
+    from rai.mitigation._tradeoff import load_tradeoff
+    from rai.report._mitigation import find_tradeoff, mitigation_context
+
+    tradeoff = Path(tradeoff) if tradeoff is not None else find_tradeoff(path, Path(baseline))
+    after = assessment if isinstance(assessment, dict) else assessment.to_dict()
+    before = Assessment.load(baseline).to_dict()
+    return mitigation_context(after, before, load_tradeoff(tradeoff).to_dict() if tradeoff is not None else None)
 
 
 def _tighter(limits: Limits) -> Limits:

@@ -13,7 +13,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-__all__ = ["PALETTE", "ci_bars", "forest_plot", "heatmap", "line_chart", "paired_bars"]
+__all__ = ["PALETTE", "ci_bars", "forest_plot", "heatmap", "line_chart", "paired_bars", "tradeoff_chart"]
 
 PALETTE = {
     "bar": "#3b6fb6",
@@ -272,5 +272,56 @@ def line_chart(x: Sequence[Any], y: Sequence[float | None], *, title: str = "", 
             yb = yy(b)
             parts.append(f'<rect x="{_f(left + i * slot + 1)}" y="{_f(min(yb, base))}" width="{_f(max(slot - 2, 1))}" '
                          f'height="{_f(max(abs(base - yb), 0.5))}" fill="{PALETTE["bar"]}"><title>{escape(a)}: {b:.3g}</title></rect>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def tradeoff_chart(points: Sequence[dict[str, Any]], *, x_label: str, y_label: str, width: int = 560,
+                   height: int = 300) -> Markup:
+    """Accuracy against disparity for every candidate: the Pareto front joined, the chosen one ringed.
+
+    ``points``: ``{label, difference, accuracy, chosen, original, pareto}``; points without a
+    difference are left out.
+    """
+    pts = [p for p in points if p.get("difference") is not None and p.get("accuracy") is not None]
+    if not pts:
+        return Markup("")
+    left, right, top, bottom = 52, 12, 12, 40
+    pw, ph = width - left - right, height - top - bottom
+    x0, x1 = _domain([p["difference"] for p in pts], lo=0.0)
+    y0, y1 = _domain([p["accuracy"] for p in pts], lo=min(p["accuracy"] for p in pts) - 0.01)
+
+    def xx(v: float) -> float:
+        return left + (v - x0) / (x1 - x0) * pw
+
+    def yy(v: float) -> float:
+        return top + ph - (v - y0) / (y1 - y0) * ph
+
+    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
+              f'width="{width}" height="{height}" {_FONT}>'),
+             f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="none" stroke="{PALETTE["grid"]}"/>']
+    for v, anchor in ((x0, "start"), (x1, "end")):
+        parts.append(f'<text x="{_f(xx(v))}" y="{top + ph + 14}" text-anchor="{anchor}" fill="{PALETTE["axis"]}">{v:.3g}</text>')
+    for v, dy in ((y0, 0), (y1, 8)):
+        parts.append(f'<text x="{left - 4}" y="{_f(yy(v) + dy)}" text-anchor="end" fill="{PALETTE["axis"]}">{v:.3g}</text>')
+    parts.append(f'<text x="{left + pw / 2:.1f}" y="{height - 6}" text-anchor="middle" fill="{PALETTE["text"]}">'
+                 f'{escape(_label(x_label, 70))}</text>')
+    parts.append(f'<text x="12" y="{top + ph / 2:.1f}" text-anchor="middle" transform="rotate(-90 12 {top + ph / 2:.1f})" '
+                 f'fill="{PALETTE["text"]}">{escape(_label(y_label, 40))}</text>')
+    front = sorted((p for p in pts if p.get("pareto")), key=lambda p: p["difference"])
+    if len(front) > 1:
+        path = " ".join(f"{'M' if i == 0 else 'L'}{_f(xx(p['difference']))},{_f(yy(p['accuracy']))}" for i, p in enumerate(front))
+        parts.append(f'<path d="{path}" fill="none" stroke="{PALETTE["ref"]}" stroke-dasharray="4 3"/>')
+    for p in sorted(pts, key=lambda p: (p.get("chosen", False), p.get("original", False))):
+        cx, cy = _f(xx(p["difference"])), _f(yy(p["accuracy"]))
+        colour = PALETTE["bar"] if p.get("chosen") else PALETTE["bad"] if p.get("original") else PALETTE["muted"]
+        radius = 7 if p.get("chosen") or p.get("original") else 4
+        tip = f'{p.get("label")}: accuracy {p["accuracy"]:.3f}, difference {p["difference"]:.3f}'
+        parts.append(f'<circle cx="{cx}" cy="{cy}" r="{radius}" fill="{colour}" fill-opacity="0.85">'
+                     f'<title>{escape(tip)}</title></circle>')
+        if p.get("chosen") or p.get("original"):
+            name = "chosen" if p.get("chosen") else "original"
+            parts.append(f'<text x="{_f(xx(p["difference"]) + 10)}" y="{_f(yy(p["accuracy"]) + 4)}" '
+                         f'fill="{PALETTE["text"]}">{name}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))

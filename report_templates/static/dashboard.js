@@ -332,6 +332,7 @@
         ["Name", txt("name")], ["Version", f.version ? f.version + (f.version_date ? " (" + f.version_date + ")" : "") : missing("Not provided (model_card.version)")],
         ["Owners", owners], ["License", lic], ["Architecture", txt("model_architecture")],
         ["Model assessed", (DATA.model.kind || "unknown") + (DATA.model.source ? " from " + DATA.model.source : "")],
+        (DATA.model.deployment_notes || []).length ? ["Deployment", el("ul", null, DATA.model.deployment_notes.map(function (x) { return el("li", null, x); }))] : null,
         ["Task", (DATA.task || "none") + "; target " + (DATA.spec.target || "–") + ", prediction " + (DATA.spec.prediction || "–") + ", score " + (DATA.spec.score || "–")],
         ["Rows", int(DATA.n_rows) + (isNum(DATA.n_reference_rows) ? " (reference " + int(DATA.n_reference_rows) + ")" : "")],
         ["Sensitive features", DATA.spec.sensitive.length ? DATA.spec.sensitive.join(", ") : missing("none given")]
@@ -701,9 +702,61 @@
     }
   }
 
+  // ------------------------------------------------------------------ mitigation
+  function tradeoffChart(mi) {
+    var pts = mi.points.filter(function (q) { return isNum(q.difference) && isNum(q.accuracy); });
+    var w = 620, h = 320, L = 56, R = 16, T = 12, B = 42, pw = w - L - R, ph = h - T - B;
+    var x1 = Math.max.apply(null, pts.map(function (q) { return q.difference; }).concat([1e-9]));
+    var ys = pts.map(function (q) { return q.accuracy; });
+    var y0 = Math.min.apply(null, ys) - 0.01, y1 = Math.max.apply(null, ys) + 0.005;
+    function X(v) { return L + v / x1 * pw; }
+    function Y(v) { return T + ph - (v - y0) / (y1 - y0) * ph; }
+    var root = svgRoot(w, h);
+    root.appendChild(s("rect", { x: L, y: T, width: pw, height: ph, fill: "none", stroke: "#e5e7eb" }));
+    root.appendChild(s("text", { x: L, y: T + ph + 14, fill: "#6b7280" }, "0"));
+    root.appendChild(s("text", { x: L + pw, y: T + ph + 14, "text-anchor": "end", fill: "#6b7280" }, fmt(x1)));
+    root.appendChild(s("text", { x: L - 4, y: Y(y0), "text-anchor": "end", fill: "#6b7280" }, fmt(y0)));
+    root.appendChild(s("text", { x: L - 4, y: Y(y1) + 8, "text-anchor": "end", fill: "#6b7280" }, fmt(y1)));
+    root.appendChild(s("text", { x: L + pw / 2, y: h - 6, "text-anchor": "middle" }, mi.x_label));
+    root.appendChild(s("text", { x: 12, y: T + ph / 2, "text-anchor": "middle", transform: "rotate(-90 12 " + (T + ph / 2) + ")" }, mi.y_label));
+    var front = pts.filter(function (q) { return q.pareto; }).sort(function (a, b) { return a.difference - b.difference; });
+    if (front.length > 1) {
+      root.appendChild(s("path", { d: front.map(function (q, i) { return (i ? "L" : "M") + X(q.difference).toFixed(1) + "," + Y(q.accuracy).toFixed(1); }).join(" "),
+        fill: "none", stroke: "#9aa5b1", "stroke-dasharray": "4 3" }));
+    }
+    pts.slice().sort(function (a, b) { return (a.chosen || a.original ? 1 : 0) - (b.chosen || b.original ? 1 : 0); }).forEach(function (q) {
+      var big = q.chosen || q.original;
+      var c = s("circle", { cx: X(q.difference).toFixed(1), cy: Y(q.accuracy).toFixed(1), r: big ? 7 : 4,
+        fill: q.chosen ? "#3b6fb6" : q.original ? "#c2410c" : "#b8c0c8", "fill-opacity": 0.85, "class": q.chosen ? "chosen" : null });
+      root.appendChild(tip(c, q.label + ": accuracy " + fmt(q.accuracy) + ", difference " + fmt(q.difference)));
+      if (big) { root.appendChild(s("text", { x: X(q.difference) + 10, y: Y(q.accuracy) + 4 }, q.chosen ? "chosen" : "original")); }
+    });
+    return root;
+  }
+  function renderMitigation(p) {
+    var mi = DATA.mitigation;
+    function side(x) { return x.insufficient ? ["insufficient evidence", ""] : [fmt(x.value), ci(x.low, x.high)]; }
+    p.appendChild(card("Mitigation", [
+      el("p", null, "Method: " + mi.method_label + "; constraint: " + (mi.constraint || "unknown") + " over " + mi.sensitive_features.join(", ") +
+        ". Compared with the original model on the same test data; disparities over the judged groups."),
+      table([{ label: "Figure" }, { label: "Before", num: 1 }, { label: "CI" }, { label: "After", num: 1 }, { label: "CI" }, { label: "Change", num: 1 }],
+        mi.rows.map(function (r) { return { cells: [r.label].concat(side(r.before), side(r.after), [isNum(r.delta) ? (r.delta >= 0 ? "+" : "") + fmt(r.delta) : "–"]) }; })),
+      mi.requires_sensitive.length ? note("The mitigated model reads " + mi.requires_sensitive.join(", ") + " at prediction time.", true) : null
+    ]));
+    if (mi.has_tradeoff) {
+      p.appendChild(card("Trade-off of every candidate", [el("div", { "class": "chart" }, tradeoffChart(mi)),
+        table([{ label: "Candidate" }, { label: "Accuracy", num: 1 }, { label: "Difference", num: 1 }, { label: "Ratio", num: 1 }, { label: "Note" }],
+          mi.points.map(function (q) { return { cls: q.chosen ? "chosen" : null, cells: [q.label, fmt(q.accuracy), fmt(q.difference), fmt(q.ratio),
+            (q.chosen ? "chosen" : q.original ? "original" : "") + (q.pareto ? " (Pareto front)" : "")] }; }))]));
+    } else {
+      p.appendChild(missing("No tradeoff.json was found beside the assessments: the candidates are not shown."));
+    }
+  }
+
   // ------------------------------------------------------------------ tabs
   var RENDER = { overview: renderOverview, performance: renderPerformance, fairness: renderFairness, errors: renderErrors,
                  explanations: renderExplanations, causal: renderCausal, drift: renderDrift, quality: renderQuality, compliance: renderCompliance, provenance: renderProvenance };
+  if (DATA.mitigation) { RENDER.mitigation = renderMitigation; }
   var rendered = {};
   var STATUS_COLOR = { attention: "#f87171", watch: "#fbbf24", ok: "#4ade80" };
   function show(key) {
