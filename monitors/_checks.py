@@ -29,12 +29,11 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
 
-from rai.results import Metric, PathDoc, document_paths, metric_stream, register_section
+from rai.results import metric_stream
 from rai._io import join_labels
 from rai._spec import DatasetSpec
 
@@ -127,17 +126,6 @@ def _num(v: Any) -> float | None:
         return None
     v = float(v)
     return v if math.isfinite(v) else None
-
-
-@register_section("attribution")
-def _walk_attribution(section: dict[str, Any]) -> Iterator[Metric]:
-    """The monitor's attribution drift (NDCG of the batch's importance ranking against the reference's)."""
-    yield Metric("attribution.ndcg", section.get("ndcg"), headline=True)
-
-
-document_paths("attribution", [
-    PathDoc("attribution.ndcg", (), "monitor only: NDCG of a batch's feature-importance ranking against the reference's (1 = same order)", "never"),
-])
 
 
 def signals_from(*, drift: Any = None, quality: Any = None, performance: Any = None, fairness: Any = None,

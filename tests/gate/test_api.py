@@ -11,6 +11,7 @@ EXPECTED = {
     "PASS", "FAIL", "INSUFFICIENT", "SKIPPED",
     "render_junit", "render_markdown", "render_text", "github_annotations", "escape_data", "escape_property",
     "append_step_summary", "MAX_SUMMARY_BYTES", "preset_policy_text", "load_assessment_dict",
+    "default_policy", "AbsentSection",
 }
 
 

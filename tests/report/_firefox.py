@@ -255,7 +255,10 @@ class FirefoxPage:
         with self.log.open("rb") as fh:
             fh.seek(self._log_offset)
             out = fh.read().decode("utf-8", "replace")
-        console += [line for line in out.splitlines() if line.startswith(("console.error:", "console.warn:"))]
+        # Firefox's own Remote Settings loader ("RSLoader") logs to the same stream when it finds no
+        # network; it is the browser's chrome code, not the page
+        console += [line for line in out.splitlines()
+                    if line.startswith(("console.error:", "console.warn:")) and not line.startswith("console.error: RSLoader")]
         # Firefox names the navigation entry "document": the page's own URL stands for it
         resources = list(self.js(
             "return [document.URL].concat(performance.getEntriesByType('resource').map(function (e) { return e.name; }));"))
