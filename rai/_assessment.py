@@ -21,6 +21,7 @@ from rai._exceptions import ConfigError, UnsupportedError
 from rai._io import frame_sha256
 from rai._model import ModelAdapter
 from rai._provenance import Provenance
+from rai._roles import ColumnRoles, describe_roles
 from rai._serialize import Result
 from rai._spec import DatasetSpec, ValidatedData, align_with_reference
 from rai.results import AnalyzerNote, Results
@@ -59,6 +60,7 @@ class Assessment(Result):
     results: Results
     provenance: Provenance
     model_card: dict[str, Any] = dataclasses.field(default_factory=dict)
+    roles: ColumnRoles | None = None
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, allow_nan=False)
@@ -132,6 +134,7 @@ def assess(
     model_card: dict[str, Any] | None = None,
     provenance: dict[str, Any] | None = None,
     on_step: Callable[[str], None] | None = None,
+    on_roles: Callable[[ColumnRoles], None] | None = None,
 ) -> Assessment:
     """Validate the inputs, run the analyzers and return an ``Assessment``.
 
@@ -158,15 +161,22 @@ def assess(
         Extra provenance fields from the caller (file hashes and sources of data, model, config).
     on_step:
         Called with the name of each analyzer before it runs (progress display).
+    on_roles:
+        Called with the column roles (and their warnings) once the inputs are validated, before
+        any analyzer runs; without it the warnings are logged. Kept in ``Assessment.roles``.
+
+    A target, prediction, score or excluded column that the reference has and ``data`` lacks is
+    expected (labels arrive later): the analyzers that need labels skip with a note, the rest run.
     """
     from rai.analyzers import default_analyzers
 
     adapter = _as_adapter(model)
-    if adapter is not None and spec.prediction is None and spec.target is not None:
+    if adapter is not None and spec.prediction is None and spec.target is not None and spec.target in data.columns:
         data, spec = _add_model_outputs(data, spec, adapter)
         if reference is not None:
             reference, _ = _add_model_outputs(reference, spec.replace(prediction=None, score=None), adapter)
-    cur_valid = spec.validate(data, name="data")
+    data_spec, awaiting = _spec_for_data(spec, data, reference)
+    cur_valid = data_spec.validate(data, name="data")
     ref_valid = None
     if reference is not None:
         # the reference may lack labels and outputs (e.g. raw training features)
@@ -175,6 +185,13 @@ def assess(
         ref_valid = ref_spec.validate(reference, name="reference")
         cur_valid = align_with_reference(ref_valid, cur_valid)
 
+    roles = describe_roles(cur_valid, spec=spec, awaiting_labels=awaiting)
+    if on_roles is not None:
+        on_roles(roles)
+    else:  # nobody shows them: the log does
+        for warning in roles.warnings:
+            log.warning("%s", warning)
+
     if analyzers is None:
         analyzers = default_analyzers(options=options, model=adapter, seed=seed)
 
@@ -182,7 +199,7 @@ def assess(
     notes: list[AnalyzerNote] = []
     for analyzer in analyzers:
         name = analyzer.name
-        reason = _unmet_need(analyzer, cur_valid, ref_valid, adapter)
+        reason = _unmet_need(analyzer, cur_valid, ref_valid, adapter, awaiting)
         if reason:
             notes.append(AnalyzerNote(analyzer=name, level="skipped", message=reason))
             log.info("skipping %s: %s", name, reason)
@@ -233,10 +250,33 @@ def assess(
         results=Results(**slots, notes=notes),
         provenance=Provenance.collect(**prov_fields),
         model_card=dict(model_card or {}),
+        roles=roles,
     )
 
 
-def _unmet_need(analyzer: Any, data: ValidatedData, reference: ValidatedData | None, model: ModelAdapter | None) -> str | None:
+def _spec_for_data(spec: DatasetSpec, data: pd.DataFrame, reference: pd.DataFrame | None) -> tuple[DatasetSpec, tuple[str, ...]]:
+    """The contract ``data`` is checked against, and the output columns it still awaits.
+
+    An output or excluded column the reference has and the batch lacks is expected (labels come
+    later), so it is dropped from the batch's contract instead of refused.
+    """
+    if reference is None:
+        return spec, ()
+    later = {c for c in (*spec.output_columns, *spec.exclude) if c not in data.columns and c in reference.columns}
+    if not later:
+        return spec, ()
+    awaiting = tuple(c for c in spec.output_columns if c in later)
+    changes: dict[str, Any] = {role: None for role in ("target", "prediction", "score") if getattr(spec, role) in later}
+    changes["exclude"] = tuple(c for c in spec.exclude if c not in later)
+    return spec.replace(**changes), awaiting
+
+
+def _unmet_need(analyzer: Any, data: ValidatedData, reference: ValidatedData | None, model: ModelAdapter | None,
+                awaiting: tuple[str, ...] = ()) -> str | None:
+    if analyzer.needs_target and awaiting and not (analyzer.needs_model and model is None):
+        what = "labels" if data.spec.target is None and awaiting else "outputs"
+        return (f"waits for {what}: {', '.join(repr(c) for c in awaiting)} in the reference but not in this data "
+                f"(join labels when they arrive with --labels)")
     if analyzer.needs_target and (not data.has_target or not data.has_prediction):
         return "needs a target column and a prediction column (or a model)"
     if analyzer.needs_reference and reference is None:

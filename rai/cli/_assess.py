@@ -69,7 +69,7 @@ def assess_command(data, reference, labels_path, spec_changes, task, model_path,
         raise click.UsageError("missing --data FILE (or data.path in --config).")
 
     with Progress() as progress:
-        assessment = assess_files(config, on_step=progress.step)
+        assessment = assess_files(config, on_step=progress.step, on_roles=_show_roles)
         progress.step("writing assessment.json")
         out.mkdir(parents=True, exist_ok=True)
         path = assessment.save(out / "assessment.json")
@@ -84,6 +84,12 @@ def assess_command(data, reference, labels_path, spec_changes, task, model_path,
     _summary(assessment)
     for p in written:
         click.echo(f"wrote {p}")
+
+
+def _show_roles(roles) -> None:
+    # said out loud before the analysis, so a wrong guess is seen before waiting for it
+    for line in roles.lines():
+        click.echo(line, err=True)
 
 
 def _summary(assessment) -> None:
