@@ -66,12 +66,14 @@ class Assessment(Result):
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, allow_nan=False)
 
     def save(self, path: str | Path) -> Path:
-        """Write ``assessment.json`` (to ``path``, or inside it when it is a folder)."""
+        """Write ``assessment.json`` into the folder ``path`` (created if missing) and return its path.
+
+        A ``path`` ending in ``.json`` names the file itself.
+        """
+        from rai._location import assessment_target
         from rai._schema import validate_assessment_dict
 
-        path = Path(path)
-        if path.is_dir():
-            path = path / "assessment.json"
+        path = assessment_target(path)
         data = self.to_dict()
         validate_assessment_dict(data)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -80,10 +82,11 @@ class Assessment(Result):
 
     @classmethod
     def load(cls, path: str | Path) -> Assessment:
-        """Read and validate an ``assessment.json``."""
+        """Read and validate an ``assessment.json`` (``path`` is the file or the folder holding it)."""
+        from rai._location import assessment_file
         from rai._schema import validate_assessment_dict
 
-        path = Path(path)
+        path = assessment_file(path)
         if not path.is_file():
             raise ConfigError(f"assessment file {str(path)!r} does not exist.")
         try:

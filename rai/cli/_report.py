@@ -31,8 +31,6 @@ def report_command(assessment_path: Path, out_dir: Path, pdf: bool) -> None:
     from rai._exceptions import UnsupportedError
     from rai.report import render_reports
 
-    if assessment_path.is_dir():
-        assessment_path = assessment_path / "assessment.json"
     paths = render_reports(assessment_path, out_dir)
     for p in paths.values():
         click.echo(f"wrote {p}")
