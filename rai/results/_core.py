@@ -19,6 +19,8 @@ __all__ = [
     "CalibrationBin",
     "PerformanceResult",
     "GroupInfo",
+    "ExcludedGroup",
+    "JudgedGap",
     "FairnessMetric",
     "FairnessResult",
     "Distribution",
@@ -97,6 +99,46 @@ class GroupInfo(Result):
 
 
 @dataclasses.dataclass(frozen=True)
+class ExcludedGroup(Result):
+    """A group left out of a judged disparity: its rate rests on too few rows to judge."""
+
+    group: str
+    #: the rate's denominator in this group (rows, actual positives, actual negatives, ...)
+    n: int
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True)
+class JudgedGap(Result):
+    """A disparity over the groups large enough to judge for this metric.
+
+    A group is judged for a rate only when that rate's denominator (rows for a selection rate,
+    actual positives for a true-positive rate, actual negatives for a false-positive rate) reaches
+    ``min_group_size``; the others are listed in ``excluded`` with the reason. With fewer than two
+    judged groups there is nothing to compare: ``insufficient`` is true and the values are null.
+    The interval comes from simultaneous bootstrap intervals of the signed pairwise differences
+    (log-ratios for the ratio), so it reaches parity (0, or 1 for the ratio) whenever the data
+    cannot exclude it.
+    """
+
+    difference: float | None
+    ratio: float | None
+    ci_low: float | None
+    ci_high: float | None
+    ratio_ci_low: float | None
+    ratio_ci_high: float | None
+    groups: list[str]
+    excluded: list[ExcludedGroup]
+    insufficient: bool
+    reason: str | None
+    #: the group with the lowest and the highest value (of the compared metric behind the gap)
+    low_group: str | None
+    high_group: str | None
+    #: the smallest denominator among the judged groups
+    min_n: int | None
+
+
+@dataclasses.dataclass(frozen=True)
 class FairnessMetric(Result):
     """One metric compared across the groups of one sensitive feature.
 
@@ -105,6 +147,10 @@ class FairnessMetric(Result):
     TPR and FPR figures, as fairlearn's ``equalized_odds_difference`` / ``_ratio``.
     ``ci_low`` / ``ci_high`` bound the difference, ``ratio_ci_low`` / ``ratio_ci_high`` the ratio.
     Groups smaller than the minimum size are listed in ``insufficient_groups``.
+
+    These all-group figures are fairlearn's (its functions are the oracle of the tests); verdicts
+    and headlines use ``judged``, the same disparity over the groups whose rate has enough
+    evidence (``denominator`` names what is counted, ``by_group_n`` its value in each group).
     """
 
     name: str
@@ -118,6 +164,9 @@ class FairnessMetric(Result):
     ratio_ci_low: float | None
     ratio_ci_high: float | None
     insufficient_groups: list[str]
+    denominator: str = "rows"
+    by_group_n: dict[str, int] = dataclasses.field(default_factory=dict)
+    judged: JudgedGap | None = None
 
 
 @dataclasses.dataclass(frozen=True)
