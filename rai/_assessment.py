@@ -46,9 +46,13 @@ class ModelInfo(Result):
     feature_names: list[str] | None
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, repr=False)
 class Assessment(Result):
-    """Results of the analyzers on one dataset, with the data contract and provenance."""
+    """Results of the analyzers on one dataset, with the data contract and provenance.
+
+    ``repr`` is a one-screen summary (as ``rai assess`` prints); ``to_dict()`` has everything,
+    ``to_pandas()`` every number as one row of the metric stream.
+    """
 
     schema_version: str
     spec: DatasetSpec
@@ -64,6 +68,31 @@ class Assessment(Result):
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, allow_nan=False)
+
+    def to_pandas(self) -> pd.DataFrame:
+        """Every number of the assessment, one row per ``Metric`` of the metric stream.
+
+        Qualifiers (``sensitive_feature``, ``group``, ``column``, ...) become columns.
+        """
+        from rai.results import metric_stream
+
+        rows = []
+        for m in metric_stream(self.to_dict()):
+            row = {"path": m.path, **dict(m.qualifiers)}
+            row.update(value=m.value, ci_low=m.ci_low, ci_high=m.ci_high, n=m.n, n_effective=m.n_effective,
+                       insufficient=m.insufficient, reason=m.reason, headline=m.headline)
+            rows.append(row)
+        columns = ["path", "value", "ci_low", "ci_high", "n", "n_effective", "insufficient", "reason", "headline"]
+        return pd.DataFrame(rows, columns=list(dict.fromkeys(["path", *(k for r in rows for k in r), *columns])))
+
+    def __repr__(self) -> str:
+        from rai.results._frames import assessment_lines
+
+        reference = "" if self.n_reference_rows is None else f" against {self.n_reference_rows:,} reference rows"
+        head = f"<Assessment: {self.task or 'no target'}, {self.n_rows:,} rows{reference}, {len(self.features)} features"
+        lines = [head, *(f"  {line}" for line in assessment_lines(self))]
+        lines.extend(f"  note: {n.analyzer} {n.level}: {n.message}" for n in self.results.notes)
+        return "\n".join(lines) + ">"
 
     def save(self, path: str | Path) -> Path:
         """Write ``assessment.json`` into the folder ``path`` (created if missing) and return its path.

@@ -93,22 +93,7 @@ def _show_roles(roles) -> None:
 
 
 def _summary(assessment) -> None:
-    r = assessment.results
-    lines = []
-    if r.performance is not None:
-        o = r.performance.overall
-        shown = ", ".join(f"{k} {v:.3f}" for k, v in o.items() if v is not None and k in ("accuracy", "roc_auc", "f1", "mae", "r2"))
-        lines.append(f"performance: {shown}")
-    if r.fairness is not None:
-        for m in r.fairness.metrics:
-            if m.name == "demographic_parity" and m.difference is not None:
-                ci = f" [{m.ci_low:.3f}, {m.ci_high:.3f}]" if m.ci_low is not None else ""
-                lines.append(f"fairness: demographic parity difference by {m.sensitive_feature} {m.difference:.3f}{ci}")
-    if r.drift is not None:
-        d = r.drift
-        lines.append(f"drift: {d.n_drifted} of {d.n_columns} columns drifted (share {d.share_drifted:.2f}); "
-                     f"dataset drift: {'yes' if d.dataset_drift else 'no'}")
-    if r.quality is not None:
-        lines.append(f"quality: {len(r.quality.issues)} issue(s), {r.quality.duplicate_rows} duplicate row(s)")
-    for line in lines:
+    from rai.results._frames import assessment_lines
+
+    for line in assessment_lines(assessment):
         click.echo(line)
