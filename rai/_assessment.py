@@ -197,6 +197,8 @@ def assess(
         Called with the column roles (and their warnings) once the inputs are validated, before
         any analyzer runs; without it the warnings are logged. Kept in ``Assessment.roles``.
 
+    Notes
+    -----
     A target, prediction, score or excluded column that the reference has and ``data`` lacks is
     expected (labels arrive later): the analyzers that need labels skip with a note, the rest run.
     """

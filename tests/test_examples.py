@@ -51,7 +51,7 @@ def _dedent(body: str, indent: str) -> str:
 def shell_script(code: str) -> str:
     """The block, with each ``cmd  # exit N`` line checked for exit code N instead of stopping at it."""
     lines = ["set -euo pipefail"]
-    for line in code.splitlines():
+    for line in re.sub(r"\\\n", " ", code).splitlines():  # one logical line per command
         m = EXPECT_EXIT.match(line)
         if m and not line.rstrip().endswith("\\"):
             n = m["code"]
@@ -101,3 +101,5 @@ def test_block_parser_sees_fences_markers_and_exit_codes(tmp_path):
     assert subprocess.run(["bash", "-c", script]).returncode == 0
     assert subprocess.run(["bash", "-c", shell_script("true  # exit 1")], capture_output=True).returncode == 99
     assert subprocess.run(["bash", "-c", shell_script("false\ntrue")]).returncode == 1
+    continued = shell_script("sh -c 'exit 3' \\\n   --ignored  # exit 3")
+    assert subprocess.run(["bash", "-c", continued]).returncode == 0
