@@ -57,8 +57,10 @@ class ColumnRoles(Result):
 
     def lines(self) -> list[str]:
         """The short report printed before analysis."""
-        def show(items: list[str]) -> str:
-            return ", ".join(items) if items else "-"
+        def show(items: list[str], limit: int = 12) -> str:
+            # one screen, even for a table with hundreds of columns
+            more = f", ... (+{len(items) - limit} more)" if len(items) > limit else ""
+            return ", ".join(items[:limit]) + more if items else "-"
 
         out = [
             f"roles: target {self.target or '-'}, prediction {self.prediction or '-'}, score {self.score or '-'}, "

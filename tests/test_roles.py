@@ -124,3 +124,11 @@ def _data_analyzers():
     from rai.analyzers import default_analyzers
 
     return default_analyzers(enabled=["drift", "quality"])
+
+
+def test_roles_report_stays_one_screen_for_wide_tables():
+    import numpy as np
+
+    frame = pd.DataFrame(np.random.default_rng(0).normal(size=(50, 200)), columns=[f"f{i}" for i in range(200)])
+    lines = describe_roles(rai.DatasetSpec().validate(frame)).lines()
+    assert lines[1].startswith("features: 200 numeric (f0, f1,") and lines[1].endswith("(+188 more)); 0 categorical (-)")
