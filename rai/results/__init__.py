@@ -24,7 +24,18 @@ from rai.results._core import (
     QualityResult,
 )
 from rai.results._errors import CohortFilter, ErrorCohort, ErrorHeatmap, ErrorResult, HeatmapAxis
-from rai.results._stream import Metric, Walker, iter_stream, metric_stream, register_section, registered_sections
+from rai.results._stream import (
+    Metric,
+    PathDoc,
+    Walker,
+    document_paths,
+    iter_stream,
+    metric_stream,
+    path_docs,
+    register_section,
+    registered_sections,
+    render_paths_markdown,
+)
 from rai.results._explanations import (
     ExplanationResult,
     FeatureImportance,
@@ -37,7 +48,11 @@ from rai.results._explanations import (
 __all__ = [
     "Results",
     "Metric",
+    "PathDoc",
     "Walker",
+    "document_paths",
+    "path_docs",
+    "render_paths_markdown",
     "iter_stream",
     "metric_stream",
     "register_section",

@@ -136,6 +136,19 @@ def summary_of(result: Any) -> str | None:
     return None if summary is None else summary(result)
 
 
+def _judged_line(m: Any) -> str:
+    """The demographic-parity gap over the groups large enough to judge (the number verdicts use)."""
+    j = m.judged
+    if j.insufficient:
+        return f"demographic parity by {m.sensitive_feature}: insufficient evidence ({j.reason})"
+    ci = f" [{j.ci_low:.3f}, {j.ci_high:.3f}]" if j.ci_low is not None else ""
+    line = (f"demographic parity difference by {m.sensitive_feature} {j.difference:.3f}{ci} "
+            f"(group {j.low_group} vs {j.high_group})")
+    if j.excluded:
+        line += f"; {len(j.excluded)} group(s) too small to judge: {', '.join(e.group for e in j.excluded)}"
+    return line
+
+
 def assessment_lines(assessment: Any) -> list[str]:
     """The headline figures of an assessment, one line per analyzer (the CLI prints the same)."""
     r = assessment.results
@@ -146,17 +159,8 @@ def assessment_lines(assessment: Any) -> list[str]:
         lines.append(f"performance: {shown}")
     if r.fairness is not None:
         for m in r.fairness.metrics:
-            if m.name != "demographic_parity":
-                continue
-            # the headline is the gap over the groups with enough evidence, never one resting on a small group
-            gap = m.judged if m.judged is not None else m
-            if getattr(gap, "insufficient", False) or gap.difference is None:
-                lines.append(f"fairness: demographic parity by {m.sensitive_feature}: insufficient evidence")
-                continue
-            ci = f" [{gap.ci_low:.3f}, {gap.ci_high:.3f}]" if gap.ci_low is not None else ""
-            left_out = len(m.judged.excluded) if m.judged is not None else 0
-            more = f" ({left_out} small group(s) left out)" if left_out else ""
-            lines.append(f"fairness: demographic parity difference by {m.sensitive_feature} {gap.difference:.3f}{ci}{more}")
+            if m.name == "demographic_parity" and m.judged is not None:
+                lines.append(f"fairness: {_judged_line(m)}")
     if r.drift is not None:
         lines.append(f"drift: {_drift_summary(r.drift)}")
     if r.quality is not None:
