@@ -81,3 +81,7 @@ def test_assessment_table_is_the_metric_stream(assessment):
     assert len(table) == len(stream)
     assert list(table.path) == [m.path for m in stream]
     assert {"path", "value", "ci_low", "ci_high", "n", "insufficient"} <= set(table.columns)
+    accuracy = table[table.path == "performance.accuracy"]
+    assert len(accuracy) == 1
+    assert accuracy.value.iloc[0] == pytest.approx(assessment.results.performance.overall["accuracy"])
+    assert "sensitive_feature" in table.columns  # qualifiers are columns
