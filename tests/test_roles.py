@@ -132,3 +132,12 @@ def test_roles_report_stays_one_screen_for_wide_tables():
     frame = pd.DataFrame(np.random.default_rng(0).normal(size=(50, 200)), columns=[f"f{i}" for i in range(200)])
     lines = describe_roles(rai.DatasetSpec().validate(frame)).lines()
     assert lines[1].startswith("features: 200 numeric (f0, f1,") and lines[1].endswith("(+188 more)); 0 categorical (-)")
+
+
+def test_monitor_run_checks_an_unlabelled_batch(rai, acs_files, tmp_path):
+    run = rai("monitor", "run", "--reference", acs_files / "ref.parquet", "--current", acs_files / "batch.parquet",
+              "--target", "employed", "--prediction", "prediction", "--score", "predicted_probability",
+              "--id", "id", "--exclude", "year", "--store", f"sqlite:///{tmp_path / 'monitor.db'}")
+    assert run.code == 0, run.err
+    assert "0 of 16 features drifted" in run.out
+    assert "is not in the table" not in run.err
