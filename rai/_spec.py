@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from rai._exceptions import DataContractError
+from rai._roles import is_id_like
 from rai._serialize import Result
 
 __all__ = ["DatasetSpec", "ValidatedData", "Task", "FeatureType", "MISSING_GROUP", "align_with_reference"]
@@ -286,8 +287,6 @@ def _validate(spec: DatasetSpec, frame: pd.DataFrame, *, name: str) -> Validated
         raise DataContractError(f"columns {sorted(both)} are declared both numeric and categorical; pick one.")
     if spec.prediction is not None and spec.target is not None and spec.prediction == spec.target:
         raise DataContractError(f"target and prediction name the same column {spec.target!r}.")
-
-    from rai._roles import is_id_like
 
     non_features = set(spec.non_feature_columns)
     declared = set(spec.numeric) | set(spec.categorical)
