@@ -62,8 +62,8 @@ __all__ = [
 
 ROOTS = ("performance", "fairness", "drift", "quality", "errors", "explanations")
 DRIFT_FIELDS = ("statistic", "p_value", "p_value_adjusted", "psi", "drifted", "threshold")
-DRIFT_SCALARS = ("share_drifted", "n_drifted", "dataset_drift", "n_columns", "drift_share_threshold")
-QUALITY_SCALARS = ("duplicate_row_share", "duplicate_rows", "n_rows", "n_columns")
+DRIFT_SCALARS = ("share_drifted", "n_drifted", "dataset_drift", "n_columns", "drift_share_threshold", "prediction_drift", "target_drift")
+QUALITY_SCALARS = ("duplicate_row_share", "duplicate_rows", "n_rows", "n_columns", "max_missing_share", "max_out_of_range_share", "unseen_categories")
 QUALITY_COLUMN_FIELDS = (
     "missing_share",
     "n_missing",
