@@ -21,6 +21,7 @@ from rai._exceptions import ConfigError, UnsupportedError
 from rai._io import frame_sha256
 from rai._model import ModelAdapter
 from rai._provenance import Provenance
+from rai._roles import ColumnRoles, describe_roles
 from rai._serialize import Result
 from rai._spec import DatasetSpec, ValidatedData, align_with_reference
 from rai.results import AnalyzerNote, Results
@@ -50,9 +51,13 @@ class ModelInfo(Result):
     deployment_notes: list[str] = dataclasses.field(default_factory=list)
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, repr=False)
 class Assessment(Result):
-    """Results of the analyzers on one dataset, with the data contract and provenance."""
+    """Results of the analyzers on one dataset, with the data contract and provenance.
+
+    ``repr`` is a one-screen summary (as ``rai assess`` prints); ``to_dict()`` has everything,
+    ``to_pandas()`` every number as one row of the metric stream.
+    """
 
     schema_version: str
     spec: DatasetSpec
@@ -64,19 +69,47 @@ class Assessment(Result):
     results: Results
     provenance: Provenance
     model_card: dict[str, Any] = dataclasses.field(default_factory=dict)
+    roles: ColumnRoles | None = None
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, allow_nan=False)
 
+    def to_pandas(self) -> pd.DataFrame:
+        """Every number of the assessment, one row per ``Metric`` of the metric stream.
+
+        Qualifiers (``sensitive_feature``, ``group``, ``column``, ...) become columns.
+        """
+        from rai.results import metric_stream
+
+        rows = []
+        for m in metric_stream(self.to_dict()):
+            row = {"path": m.path, **dict(m.qualifiers)}
+            row.update(value=m.value, ci_low=m.ci_low, ci_high=m.ci_high, n=m.n, n_effective=m.n_effective,
+                       insufficient=m.insufficient, reason=m.reason, headline=m.headline)
+            rows.append(row)
+        columns = ["path", "value", "ci_low", "ci_high", "n", "n_effective", "insufficient", "reason", "headline"]
+        return pd.DataFrame(rows, columns=list(dict.fromkeys(["path", *(k for r in rows for k in r), *columns])))
+
+    def __repr__(self) -> str:
+        from rai.results._frames import assessment_lines
+
+        reference = "" if self.n_reference_rows is None else f" against {self.n_reference_rows:,} reference rows"
+        head = f"<Assessment: {self.task or 'no target'}, {self.n_rows:,} rows{reference}, {len(self.features)} features"
+        lines = [head, *(f"  {line}" for line in assessment_lines(self))]
+        lines.extend(f"  note: {n.analyzer} {n.level}: {n.message}" for n in self.results.notes)
+        return "\n".join(lines) + ">"
+
     def save(self, path: str | Path) -> Path:
-        """Write ``assessment.json`` (to ``path``, or inside it when it is a folder)."""
+        """Write ``assessment.json`` into the folder ``path`` (created if missing) and return its path.
+
+        A ``path`` ending in ``.json`` names the file itself.
+        """
+        from rai._location import assessment_target
         from rai._schema import validate_assessment_dict
 
         from rai._atomic import write_text
 
-        path = Path(path)
-        if path.is_dir():  # a folder the caller named (a link to one included): write inside it
-            path = path / "assessment.json"
+        path = assessment_target(path)
         data = self.to_dict()
         validate_assessment_dict(data)
         return write_text(path, json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n",
@@ -84,10 +117,11 @@ class Assessment(Result):
 
     @classmethod
     def load(cls, path: str | Path) -> Assessment:
-        """Read and validate an ``assessment.json``."""
+        """Read and validate an ``assessment.json`` (``path`` is the file or the folder holding it)."""
+        from rai._location import assessment_file
         from rai._schema import validate_assessment_dict
 
-        path = Path(path)
+        path = assessment_file(path)
         if not path.is_file():
             raise ConfigError(f"assessment file {str(path)!r} does not exist.")
         from rai._safe_json import read_json
@@ -141,6 +175,7 @@ def assess(
     model_card: dict[str, Any] | None = None,
     provenance: dict[str, Any] | None = None,
     on_step: Callable[[str], None] | None = None,
+    on_roles: Callable[[ColumnRoles], None] | None = None,
 ) -> Assessment:
     """Validate the inputs, run the analyzers and return an ``Assessment``.
 
@@ -167,27 +202,37 @@ def assess(
         Extra provenance fields from the caller (file hashes and sources of data, model, config).
     on_step:
         Called with the name of each analyzer before it runs (progress display).
+    on_roles:
+        Called with the column roles (and their warnings) once the inputs are validated, before
+        any analyzer runs; without it the warnings are logged. Kept in ``Assessment.roles``.
+
+    Notes
+    -----
+    A target, prediction, score or excluded column that the reference has and ``data`` lacks is
+    expected (labels arrive later): the analyzers that need labels skip with a note, the rest run.
     """
     from rai._threads import limit_threads
 
     # thread pools sized once, to the cores free when the heavy work starts (rai/_threads.py)
     with limit_threads():
         return _assess(data, spec=spec, reference=reference, model=model, analyzers=analyzers, seed=seed,
-                       options=options, model_card=model_card, provenance=provenance, on_step=on_step)
+                       options=options, model_card=model_card, provenance=provenance, on_step=on_step,
+                       on_roles=on_roles)
 
 
 def _assess(data: pd.DataFrame, *, spec: DatasetSpec, reference: pd.DataFrame | None, model: Any,
             analyzers: list[Any] | None, seed: int, options: dict[str, dict[str, Any]] | None,
             model_card: dict[str, Any] | None, provenance: dict[str, Any] | None,
-            on_step: Callable[[str], None] | None) -> Assessment:
+            on_step: Callable[[str], None] | None, on_roles: Callable[[ColumnRoles], None] | None) -> Assessment:
     from rai.analyzers import default_analyzers
 
     adapter = _as_adapter(model)
-    if adapter is not None and spec.prediction is None and spec.target is not None:
+    if adapter is not None and spec.prediction is None and spec.target is not None and spec.target in data.columns:
         data, spec = _add_model_outputs(data, spec, adapter)
         if reference is not None:
             reference, _ = _add_model_outputs(reference, spec.replace(prediction=None, score=None), adapter)
-    cur_valid = spec.validate(data, name="data")
+    data_spec, awaiting = _spec_for_data(spec, data, reference)
+    cur_valid = data_spec.validate(data, name="data")
     ref_valid = None
     if reference is not None:
         # the reference may lack labels and outputs (e.g. raw training features)
@@ -196,6 +241,13 @@ def _assess(data: pd.DataFrame, *, spec: DatasetSpec, reference: pd.DataFrame | 
         ref_valid = ref_spec.validate(reference, name="reference")
         cur_valid = align_with_reference(ref_valid, cur_valid)
 
+    roles = describe_roles(cur_valid, spec=spec, awaiting_labels=awaiting)
+    if on_roles is not None:
+        on_roles(roles)
+    else:  # nobody shows them: the log does
+        for warning in roles.warnings:
+            log.warning("%s", warning)
+
     if analyzers is None:
         analyzers = default_analyzers(options=options, model=adapter, seed=seed)
 
@@ -203,7 +255,7 @@ def _assess(data: pd.DataFrame, *, spec: DatasetSpec, reference: pd.DataFrame | 
     notes: list[AnalyzerNote] = []
     for analyzer in analyzers:
         name = analyzer.name
-        reason = _unmet_need(analyzer, cur_valid, ref_valid, adapter)
+        reason = _unmet_need(analyzer, cur_valid, ref_valid, adapter, awaiting)
         if reason:
             notes.append(AnalyzerNote(analyzer=name, level="skipped", message=reason))
             log.info("skipping %s: %s", name, reason)
@@ -259,10 +311,33 @@ def _assess(data: pd.DataFrame, *, spec: DatasetSpec, reference: pd.DataFrame | 
         results=Results(**slots, notes=notes),
         provenance=Provenance.collect(**prov_fields),
         model_card=dict(model_card or {}),
+        roles=roles,
     )
 
 
-def _unmet_need(analyzer: Any, data: ValidatedData, reference: ValidatedData | None, model: ModelAdapter | None) -> str | None:
+def _spec_for_data(spec: DatasetSpec, data: pd.DataFrame, reference: pd.DataFrame | None) -> tuple[DatasetSpec, tuple[str, ...]]:
+    """The contract ``data`` is checked against, and the output columns it still awaits.
+
+    An output or excluded column the reference has and the batch lacks is expected (labels come
+    later), so it is dropped from the batch's contract instead of refused.
+    """
+    if reference is None:
+        return spec, ()
+    later = {c for c in (*spec.output_columns, *spec.exclude) if c not in data.columns and c in reference.columns}
+    if not later:
+        return spec, ()
+    awaiting = tuple(c for c in spec.output_columns if c in later)
+    changes: dict[str, Any] = {role: None for role in ("target", "prediction", "score") if getattr(spec, role) in later}
+    changes["exclude"] = tuple(c for c in spec.exclude if c not in later)
+    return spec.replace(**changes), awaiting
+
+
+def _unmet_need(analyzer: Any, data: ValidatedData, reference: ValidatedData | None, model: ModelAdapter | None,
+                awaiting: tuple[str, ...] = ()) -> str | None:
+    if analyzer.needs_target and awaiting and not (analyzer.needs_model and model is None):
+        what = "labels" if data.spec.target is None and awaiting else "outputs"
+        return (f"waits for {what}: {', '.join(repr(c) for c in awaiting)} in the reference but not in this data "
+                f"(join labels when they arrive with --labels)")
     if analyzer.needs_target and (not data.has_target or not data.has_prediction):
         return "needs a target column and a prediction column (or a model)"
     if analyzer.needs_reference and reference is None:

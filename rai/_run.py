@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from rai._assessment import Assessment, assess
 from rai._config import Config
@@ -14,8 +15,12 @@ from rai._model import load_model
 __all__ = ["assess_files"]
 
 
-def assess_files(config: Config, *, on_step: Callable[[str], None] | None = None) -> Assessment:
-    """Run ``assess`` on the files a config names, with file hashes in the provenance."""
+def assess_files(config: Config, *, on_step: Callable[[str], None] | None = None,
+                 on_roles: Callable[[Any], None] | None = None) -> Assessment:
+    """Run ``assess`` on the files a config names, with file hashes in the provenance.
+
+    ``on_step`` and ``on_roles`` are passed on to ``assess`` (progress, and the column roles).
+    """
     if config.data_path is None:
         raise ConfigError("no data to assess: give --data FILE (or data.path in rai.yaml).")
     step = on_step or (lambda _name: None)
@@ -55,4 +60,5 @@ def assess_files(config: Config, *, on_step: Callable[[str], None] | None = None
         model_card=config.model_card,
         provenance=provenance,
         on_step=on_step,
+        on_roles=on_roles,
     )

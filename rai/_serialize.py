@@ -92,10 +92,31 @@ def _build(tp: Any, data: Any) -> Any:
 
 
 class Result:
-    """Mixin for frozen result dataclasses: ``to_dict()`` and ``from_dict()``."""
+    """Mixin for frozen result dataclasses: ``to_dict()``, ``from_dict()``, ``to_pandas()``.
+
+    Large results declare ``repr=False`` in their dataclass decorator to get the one-line
+    summary of ``rai.results._frames`` as their ``repr`` instead of every nested field.
+    """
 
     def to_dict(self) -> dict[str, Any]:
         return to_jsonable(self)
+
+    def to_pandas(self) -> Any:
+        """The result's rows (groups, columns, cohorts, features) as a ``pandas.DataFrame``."""
+        import pandas as pd
+
+        from rai.results._frames import rows_of
+
+        rows = rows_of(self)
+        if rows is None:
+            raise TypeError(f"{type(self).__name__} has no rows to tabulate; use to_dict().")
+        return pd.DataFrame(rows)
+
+    def __repr__(self) -> str:
+        from rai.results._frames import summary_of
+
+        summary = summary_of(self)
+        return f"<{type(self).__name__}: {summary}>" if summary is not None else object.__repr__(self)
 
     @classmethod
     def from_dict(cls: type[T], data: dict[str, Any]) -> T:

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from rai._exceptions import DataContractError
+from rai._roles import is_id_like
 from rai._serialize import Result
 
 __all__ = ["DatasetSpec", "ValidatedData", "Task", "FeatureType", "MISSING_GROUP", "align_with_reference"]
@@ -125,6 +126,8 @@ class ValidatedData:
     task: Task | None
     classes: tuple[Any, ...]
     positive_label: Any
+    #: undeclared columns with a distinct value on every row, kept out of the features
+    id_like: tuple[str, ...] = ()
     #: Column summaries computed once per validated table and shared by the analyzers
     #: (``rai.analyzers._summaries``); a new table (``dataclasses.replace``) starts empty.
     summaries: dict[Any, Any] = dataclasses.field(default_factory=dict, init=False, repr=False, compare=False)
@@ -305,9 +308,13 @@ def _validate(spec: DatasetSpec, frame: pd.DataFrame, *, name: str) -> Validated
         raise DataContractError(f"target and prediction name the same column {spec.target!r}.")
 
     non_features = set(spec.non_feature_columns)
+    declared = set(spec.numeric) | set(spec.categorical)
     # date-times are event times, not features (as evidently, which keeps them apart)
-    features = tuple(str(c) for c in frame.columns
-                     if c not in non_features and (c in spec.numeric or c in spec.categorical or not _is_datetime(frame[c])))
+    candidates = [str(c) for c in frame.columns
+                  if c not in non_features and (c in declared or not _is_datetime(frame[c]))]
+    # a column unique per row is an id, whatever it is called, unless declared a feature
+    id_like = tuple(c for c in candidates if c not in declared and is_id_like(frame[c]))
+    features = tuple(c for c in candidates if c not in id_like)
     feature_types: dict[str, FeatureType] = {}
     for column in features:
         if column in spec.numeric:
@@ -412,6 +419,7 @@ def _validate(spec: DatasetSpec, frame: pd.DataFrame, *, name: str) -> Validated
         task=task,
         classes=classes,
         positive_label=positive,
+        id_like=id_like,
     )
 
 
@@ -421,20 +429,25 @@ def align_with_reference(ref: ValidatedData, cur: ValidatedData) -> ValidatedDat
     The reference decides the types so that both sides are compared alike.
     """
     _check_compatible(ref, cur)
-    return dataclasses.replace(cur, feature_types=dict(ref.feature_types), features=ref.features)
+    return dataclasses.replace(cur, feature_types=dict(ref.feature_types), features=ref.features,
+                               id_like=tuple(c for c in ref.id_like if c in cur.frame.columns))
 
 
 def _check_compatible(ref: ValidatedData, cur: ValidatedData) -> None:
     missing = [c for c in ref.features if c not in cur.frame.columns]
-    extra = [c for c in cur.features if c not in ref.frame.columns]
+    extra = [c for c in cur.features if c not in ref.frame.columns and c not in ref.id_like]
     if missing or extra:
         parts = []
         if missing:
             parts.append(f"missing from the data: {missing[:10]}")
         if extra:
             parts.append(f"not in the reference: {extra[:10]}")
+        hint = ""
+        if missing:
+            hint = (f" If {missing[0]!r} is the label (it may arrive later), pass --target {missing[0]}; if it should "
+                    f"not be compared, pass --exclude {missing[0]}.")
         raise DataContractError(
-            "reference and data must have the same feature columns; " + "; ".join(parts) + "."
+            "reference and data must have the same feature columns; " + "; ".join(parts) + "." + hint
         )
     for column in ref.features:
         # inferred types may differ by cardinality alone (an integer code with 9 values in one table
@@ -442,7 +455,7 @@ def _check_compatible(ref: ValidatedData, cur: ValidatedData) -> None:
         rn, cn = _is_numeric(ref.frame[column]), _is_numeric(cur.frame[column])
         declared = column in ref.spec.categorical or column in ref.spec.numeric
         if rn != cn and not declared and ref.feature_types[column] == "numeric":
-            rt, ct = ref.feature_types[column], cur.feature_types[column]
+            rt, ct = ref.feature_types[column], cur.feature_types.get(column) or _infer_feature_type(cur.frame[column])
             raise DataContractError(
                 f"column {column!r} is {rt} in the reference (dtype {ref.frame[column].dtype}) but {ct} in the "
                 f"data (dtype {cur.frame[column].dtype}); the same column must have the same type in both."

@@ -52,6 +52,23 @@ def test_save_load_round_trip(tmp_path, assessment):
     assert json.loads(path.read_text())["schema_version"] == "1.0"
 
 
+def test_save_takes_a_folder_and_every_command_takes_it_back(tmp_path, monkeypatch, assessment, rai):
+    monkeypatch.chdir(tmp_path)
+    path = assessment.save("out/")  # a folder that does not exist yet, as in the README
+    assert path.resolve() == tmp_path / "out" / "assessment.json" and path.is_file()
+    assert assessment.save("named.json").resolve() == tmp_path / "named.json"
+    assert Assessment.load("out").to_dict() == assessment.to_dict()
+    run = rai("report", "--assessment", "out/", "--out", "out/")
+    assert run.code == 0, run.err
+    assert (tmp_path / "out" / "dashboard.html").is_file()
+    policy = tmp_path / "policy.yaml"
+    assert rai("gate", "--init", policy).code == 0
+    by_folder = rai("gate", "--policy", policy, "--assessment", "out/", "--baseline", "out")
+    by_file = rai("gate", "--policy", policy, "--assessment", "out/assessment.json", "--baseline", "named.json")
+    assert by_folder.code == by_file.code and by_folder.code in (0, 1), by_folder.err
+    assert "does not exist" not in by_folder.err
+
+
 def test_load_refuses_a_tampered_shape(tmp_path, assessment):
     d = assessment.to_dict()
     d["results"]["drift"]["share_drifted"] = "lots"

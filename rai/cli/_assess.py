@@ -74,7 +74,7 @@ def assess_command(data, reference, labels_path, spec_changes, task, model_chang
 
     ensure_folder(out, "--out folder")  # before the work: a folder under a file is found in a second, not after
     with Progress(quiet=quiet) as progress:
-        assessment = assess_files(config, on_step=progress.step)
+        assessment = assess_files(config, on_step=progress.step, on_roles=_show_roles)
         progress.step("writing assessment.json")
         path = assessment.save(out / "assessment.json")
         written = [path]
@@ -98,37 +98,15 @@ def assess_command(data, reference, labels_path, spec_changes, task, model_chang
                                    policy_path=policy_path))
 
 
-def _judged_line(m) -> str:
-    """The demographic-parity gap over the groups large enough to judge (the number verdicts use)."""
-    j = m.judged
-    if j.insufficient:
-        return f"demographic parity by {m.sensitive_feature}: insufficient evidence ({j.reason})"
-    ci = f" [{j.ci_low:.3f}, {j.ci_high:.3f}]" if j.ci_low is not None else ""
-    line = (f"demographic parity difference by {m.sensitive_feature} {j.difference:.3f}{ci} "
-            f"(group {j.low_group} vs {j.high_group})")
-    if j.excluded:
-        line += f"; {len(j.excluded)} group(s) too small to judge: {', '.join(e.group for e in j.excluded)}"
-    return line
+def _show_roles(roles) -> None:
+    # said out loud before the analysis, so a wrong guess is seen before waiting for it
+    for line in roles.lines():
+        click.echo(line, err=True)
 
 
 def _summary(assessment) -> None:
     from rai._console import one_line
+    from rai.results._frames import assessment_lines
 
-    r = assessment.results
-    lines = []
-    if r.performance is not None:
-        o = r.performance.overall
-        shown = ", ".join(f"{k} {v:.3f}" for k, v in o.items() if v is not None and k in ("accuracy", "roc_auc", "f1", "mae", "r2"))
-        lines.append(f"performance: {shown}")
-    if r.fairness is not None:
-        for m in r.fairness.metrics:
-            if m.name == "demographic_parity" and m.judged is not None:
-                lines.append(f"fairness: {_judged_line(m)}")
-    if r.drift is not None:
-        d = r.drift
-        lines.append(f"drift: {d.n_drifted} of {d.n_columns} columns drifted (share {d.share_drifted:.2f}); "
-                     f"dataset drift: {'yes' if d.dataset_drift else 'no'}")
-    if r.quality is not None:
-        lines.append(f"quality: {len(r.quality.issues)} issue(s), {r.quality.duplicate_rows} duplicate row(s)")
-    for line in lines:
+    for line in assessment_lines(assessment):
         click.echo(one_line(line))

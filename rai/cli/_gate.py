@@ -27,8 +27,8 @@ def _write(path: Path, text: str, flag: str) -> None:
     epilog="Exit codes: 0 every error-severity check passed, 1 one failed, 2 bad input. Policy format: docs/gate.md.",
 )
 @click.option("--policy", "policy_path", type=click.Path(dir_okay=False, path_type=Path), help="Policy YAML file.")
-@click.option("--assessment", "assessment_path", type=click.Path(path_type=Path), help="assessment.json of the candidate model.")
-@click.option("--baseline", "baseline_path", type=click.Path(path_type=Path), help="assessment.json of the approved (champion) model.")
+@click.option("--assessment", "assessment_path", type=click.Path(path_type=Path), help="assessment.json of the candidate model (or the folder holding it).")
+@click.option("--baseline", "baseline_path", type=click.Path(path_type=Path), help="assessment.json of the approved (champion) model (or its folder).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="rai.yaml whose 'gate:' section holds or names the policy (and baseline).")
 @click.option("--junit", "junit_path", type=click.Path(dir_okay=False, path_type=Path), help="Write JUnit XML (one test case per check).")
 @click.option("--summary", "summary_path", type=click.Path(dir_okay=False, path_type=Path), help="Write the Markdown summary (also appended to $GITHUB_STEP_SUMMARY when set).")
@@ -90,8 +90,11 @@ def gate_command(
         render_text,
     )
 
+    from rai._location import assessment_file
+
     if assessment_path is None:
-        raise ConfigError("--assessment is required: the assessment.json written by `rai assess`.")
+        raise ConfigError("--assessment is required: the assessment.json written by `rai assess` (or its folder).")
+    assessment_path = assessment_file(assessment_path)
     if policy_path is not None and config_path is not None:
         raise ConfigError("give either --policy or --config (whose 'gate:' section holds the policy), not both.")
     if policy_path is not None:
@@ -104,6 +107,7 @@ def gate_command(
         click.echo(f"no --policy given: judging with the default policy ({policy.source}; `rai gate --init` writes it to edit)", err=True)
 
     assessment = load_assessment_dict(str(assessment_path), what="assessment")
+    baseline_path = None if baseline_path is None else assessment_file(baseline_path)
     baseline = None if baseline_path is None else load_assessment_dict(str(baseline_path), what="baseline")
     verdict = evaluate(
         policy,

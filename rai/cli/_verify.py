@@ -57,8 +57,9 @@ def verify_command(assessment_path: Path, data_path: Path | None, reference_path
         verify_signature,
     )
 
-    if assessment_path.is_dir():
-        assessment_path = assessment_path / "assessment.json"
+    from rai._location import assessment_file
+
+    assessment_path = assessment_file(assessment_path)
     if not assessment_path.is_file():
         raise ConfigError(f"--assessment: file {str(assessment_path)!r} does not exist.")
     key = signing_key(key_env)

@@ -186,14 +186,15 @@ def _load(assessment: Any) -> tuple[Any, dict[str, Any] | None]:
     """An Assessment or dict, and the signature status when it came from a file."""
     if isinstance(assessment, (str, Path)):
         from rai._assessment import Assessment
+        from rai._location import assessment_file
         from rai.report._signing import signature_status
 
-        path = Path(assessment)
+        path = assessment_file(assessment)
         return Assessment.load(path), signature_status(path)
     if isinstance(assessment, dict) or hasattr(assessment, "to_dict"):
         return assessment, None
     raise ConfigError(
-        f"render_reports: 'assessment' must be an Assessment, its dict, or a path to assessment.json; "
+        f"render_reports: 'assessment' must be an Assessment, its dict, or a path to assessment.json (or its folder); "
         f"got {type(assessment).__name__}."
     )
 

@@ -114,9 +114,13 @@ class AnalyzerNote(Result):
     message: str
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, repr=False)
 class Results(Result):
     """One slot per analyzer; ``None`` when that analyzer did not run (see ``notes``)."""
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.present())
+        return f"Results({shown}, notes={len(self.notes)})"
 
     performance: PerformanceResult | None = None
     fairness: FairnessResult | None = None

@@ -73,7 +73,7 @@ class CalibrationBin(Result):
     positive_rate: float | None
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, repr=False)
 class PerformanceResult(Result):
     """Overall and per-group performance, with bootstrap confidence intervals."""
 
@@ -171,7 +171,7 @@ class FairnessMetric(Result):
     judged: JudgedGap | None = None
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, repr=False)
 class FairnessResult(Result):
     """Group metrics and disparities per sensitive feature (and their intersection)."""
 
@@ -222,7 +222,7 @@ class ColumnDrift(Result):
     n_infinite_current: int = 0
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, repr=False)
 class DriftResult(Result):
     """Per-column drift and the dataset-level verdict.
 
@@ -270,7 +270,7 @@ class QualityIssue(Result):
     message: str
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, repr=False)
 class QualityResult(Result):
     """Data quality of the current data, against the reference when one is given."""
 

@@ -87,7 +87,7 @@ class ErrorHeatmap(Result):
     error_rate: list[list[float | None]]
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, repr=False)
 class ErrorResult(Result):
     """Where the model fails: error cohorts from a surrogate tree, and an error heat map.
 

@@ -108,7 +108,7 @@ class SurrogateResult(Result):
     params: dict[str, int]
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, repr=False)
 class ExplanationResult(Result):
     """What drives the model's decisions, globally and for chosen rows.
 
