@@ -21,6 +21,7 @@ ANALYZERS: dict[str, str] = {
     "quality": "rai.analyzers._quality:QualityAnalyzer",
     "errors": "rai.analyzers._errors:ErrorAnalyzer",
     "explanations": "rai.analyzers._explanations:ExplanationAnalyzer",
+    "counterfactuals": "rai.analyzers._counterfactuals:CounterfactualAnalyzer",
 }
 
 

@@ -23,13 +23,13 @@ __all__ = ["assess_command"]
               help="Model file: .skops (safe), or .joblib/.pkl with --trust-model.")
 @click.option("--trust-model", is_flag=True, help="Allow unpickling a joblib/pickle model file (runs its code).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="rai.yaml; flags override it.")
-@click.option("--only", help="Run only these analyzers, comma-separated (performance,fairness,drift,quality,errors,explanations).")
+@click.option("--only", help="Run only these analyzers, comma-separated (performance,fairness,drift,quality,errors,explanations,counterfactuals).")
 @click.option("--seed", type=int, help="Seed of every random step (default 0).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Folder for assessment.json.")
 @click.option("--report", is_flag=True, help="Also render the model card and dashboard into --out.")
 def assess_command(data, reference, labels_path, spec_changes, task, model_path, trust_model, config_path, only, seed,
                    out_dir, report) -> None:
-    """Assess a model's data: performance, fairness, drift, quality (and errors, explanations with --model).
+    """Assess a model's data: performance, fairness, drift, quality (and errors; explanations and counterfactuals with --model).
 
     Without --target only the data analyzers (drift, quality) run.
 

@@ -21,6 +21,7 @@ from rai.results._core import (
     QualityIssue,
     QualityResult,
 )
+from rai.results._counterfactuals import Counterfactual, CounterfactualExample, CounterfactualResult, FlipRate
 from rai.results._errors import CohortFilter, ErrorCohort, ErrorHeatmap, ErrorResult, HeatmapAxis
 from rai.results._stream import Metric, Walker, iter_stream, metric_stream, register_section, registered_sections
 from rai.results._explanations import (
@@ -55,6 +56,10 @@ __all__ = [
     "PerformanceResult",
     "QualityIssue",
     "QualityResult",
+    "Counterfactual",
+    "CounterfactualExample",
+    "CounterfactualResult",
+    "FlipRate",
     "CohortFilter",
     "ErrorCohort",
     "ErrorHeatmap",
@@ -88,6 +93,7 @@ class Results(Result):
     quality: QualityResult | None = None
     errors: ErrorResult | None = None
     explanations: ExplanationResult | None = None
+    counterfactuals: CounterfactualResult | None = None
     notes: list[AnalyzerNote] = dataclasses.field(default_factory=list)
 
     def present(self) -> list[str]:
