@@ -1,0 +1,299 @@
+"""Counterfactuals: valid by re-prediction, constraints that hold (and matter), a flip test that sees the attribute.
+
+Oracles: the model itself, called here on the returned rows (validity) and on the data with the
+sensitive column set by pandas (flip rates); the generating process of the data (which columns can
+flip a decision); the constraints as declared (checked value by value, here).
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder
+
+from rai import Assessment, DatasetSpec, assess
+from rai._exceptions import ConfigError, UnsupportedError
+from rai.analyzers import get_analyzer_class
+from rai.analyzers._counterfactuals import CounterfactualAnalyzer
+from rai.results import CounterfactualResult, metric_stream
+
+FEATURES = ["age", "income", "edu", "colour", "group"]
+CATEGORICAL = ["edu", "colour", "group"]
+EDU = {"none": -1.5, "school": -0.3, "college": 0.5, "phd": 1.5}
+
+
+def make_frame(n: int = 2000, *, seed: int = 0, group_effect: float = 1.2) -> pd.DataFrame:
+    """``age``, ``income`` and ``edu`` drive the label; ``group`` too when ``group_effect`` is not 0."""
+    rng = np.random.default_rng(seed)
+    age = rng.integers(18, 70, n).astype(float)
+    income = rng.normal(50, 15, n).round(1)
+    edu = rng.choice(list(EDU), n)
+    colour = rng.choice(["red", "green", "blue"], n)
+    group = rng.choice(["a", "b"], n, p=[0.6, 0.4])
+    logit = 0.08 * (age - 44) + 0.06 * (income - 50) + pd.Series(edu).map(EDU).to_numpy() + group_effect * (group == "b") - 0.5 * group_effect
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    return pd.DataFrame({"age": age, "income": income, "edu": edu, "colour": colour, "group": group, "y": y})
+
+
+def fit(frame: pd.DataFrame, features: list[str] = FEATURES, estimator=None) -> Pipeline:
+    cat = [c for c in CATEGORICAL if c in features]
+    pre = ColumnTransformer([("cat", OneHotEncoder(handle_unknown="ignore", sparse_output=False), cat)],
+                            remainder="passthrough")
+    model = Pipeline([("pre", pre), ("m", estimator or HistGradientBoostingClassifier(max_iter=60, random_state=0))])
+    return model.fit(frame[features], frame["y"])
+
+
+SPEC = DatasetSpec(target="y", prediction="pred", sensitive=("group",))
+
+
+def validated(frame: pd.DataFrame, model, spec: DatasetSpec = SPEC):
+    out = frame.copy()
+    out["pred"] = model.predict(frame[list(model.feature_names_in_)])
+    return spec.validate(out)
+
+
+def as_frame(values: list[dict[str, str]], like: pd.DataFrame) -> pd.DataFrame:
+    """Counterfactual values (display strings) back to the model's column types."""
+    out = pd.DataFrame(values)
+    for c in out.columns:
+        if pd.api.types.is_numeric_dtype(like[c]):
+            out[c] = out[c].astype(float)
+    return out
+
+
+@pytest.fixture(scope="module")
+def frame():
+    return make_frame()
+
+
+@pytest.fixture(scope="module")
+def reference():
+    return make_frame(3000, seed=1)
+
+
+@pytest.fixture(scope="module")
+def model(reference):
+    return fit(reference)
+
+
+def run(model, frame, reference, **params) -> CounterfactualResult:
+    ref = DatasetSpec(sensitive=("group",)).validate(reference[FEATURES], name="reference")
+    params.setdefault("flip_test", False)
+    return CounterfactualAnalyzer(model=model, **params).fit(ref).compute(validated(frame, model))
+
+
+@pytest.fixture(scope="module")
+def result(model, frame, reference):
+    return run(model, frame, reference, rows=20, per_row=3)
+
+
+def changes(result: CounterfactualResult, column: str) -> list[tuple[str, str]]:
+    return [(e.values[column], cf.values[column]) for e in result.examples for cf in result_cfs(e) if column in cf.changed]
+
+
+def result_cfs(example):
+    return example.counterfactuals
+
+
+# -- validity --------------------------------------------------------------------------------------
+
+
+def test_registered_under_its_contract_name():
+    assert get_analyzer_class("counterfactuals") is CounterfactualAnalyzer
+    assert CounterfactualAnalyzer.needs_model
+
+
+def test_every_counterfactual_reaches_the_other_class_when_predicted_again(model, frame, result):
+    assert result.n_rows == 20 and result.coverage == 1.0 and result.validity == 1.0
+    assert all(1 <= len(e.counterfactuals) <= 3 for e in result.examples)
+    for e in result.examples:
+        original = model.predict(frame.iloc[[e.row]][FEATURES])[0]
+        assert e.prediction == str(original) and e.desired == str(1 - original)
+        again = model.predict(as_frame([cf.values for cf in e.counterfactuals], frame)[FEATURES])
+        assert (again == 1 - original).all()
+        for cf in e.counterfactuals:
+            # ``changed`` names exactly the columns whose value differs from the row's
+            assert cf.changed == [c for c in FEATURES if cf.values[c] != e.values[c]] and cf.changed
+            assert cf.prediction == str(1 - original)
+            proba = model.predict_proba(as_frame([cf.values], frame)[FEATURES])[0, 1 - original]
+            assert cf.score == pytest.approx(proba) and proba > 0.5
+
+
+def test_quality_figures_match_the_returned_counterfactuals(frame, reference, result):
+    cfs = [(e, cf) for e in result.examples for cf in e.counterfactuals]
+    assert result.n_counterfactuals == len(cfs)
+    assert result.mean_changed == pytest.approx(np.mean([len(cf.changed) for _, cf in cfs]))
+    span = {c: reference[c].max() - reference[c].min() for c in ("age", "income")}
+    for e, cf in cfs:  # hand-computed range-normalised L1
+        d = sum(abs(float(cf.values[c]) - float(e.values[c])) / span[c] if c in span else 1.0 for c in cf.changed)
+        assert cf.distance == pytest.approx(d)
+    assert result.mean_distance == pytest.approx(np.mean([cf.distance for _, cf in cfs]))
+    assert result.seconds > 0 and result.model_calls >= 3
+
+
+def test_counterfactuals_are_sparse_no_change_can_be_undone(model, frame, result):
+    """Greedy reduction: reverting any one change of a returned counterfactual loses the outcome."""
+    for e in result.examples:
+        original = model.predict(frame.iloc[[e.row]][FEATURES])[0]
+        for cf in e.counterfactuals:
+            if len(cf.changed) < 2:
+                continue
+            reverted = [{**cf.values, c: e.values[c]} for c in cf.changed]
+            assert (model.predict(as_frame(reverted, frame)[FEATURES]) == original).all()
+
+
+def test_default_rows_come_from_error_cohorts_and_the_boundary(result):
+    reasons = [e.reason for e in result.examples]
+    assert sum(r.startswith("worst error cohort") for r in reasons) == 10
+    assert reasons.count("near the decision boundary") == 10
+    assert len({e.row for e in result.examples}) == 20
+
+
+# -- constraints ---------------------------------------------------------------------------------
+
+
+def test_sensitive_and_immutable_columns_never_change_and_would_otherwise(model, frame, reference):
+    free = run(model, frame, reference, rows=30, immutable_sensitive=False)
+    assert changes(free, "group") and changes(free, "age"), "the constraints below must matter on these rows"
+    held = run(model, frame, reference, rows=30, immutable=["age"])
+    assert held.immutable == ["age", "group"]
+    assert not changes(held, "group") and not changes(held, "age")
+    assert held.validity == 1.0 and held.coverage > 0.8
+
+
+def test_monotone_column_moves_one_way_only(model, frame, reference):
+    free = run(model, frame, reference, rows=30)
+    assert any(float(b) < float(a) for a, b in changes(free, "age")), "some rows would get younger without the constraint"
+    held = run(model, frame, reference, rows=30, monotone={"age": "increase"})
+    moved = changes(held, "age")
+    assert moved and all(float(b) > float(a) for a, b in moved)
+
+
+def test_permitted_ranges_and_plausible_values(model, frame, reference):
+    r = run(model, frame, reference, rows=30, ranges={"income": [40, 60], "edu": ["school", "college"]})
+    assert all(40 <= float(b) <= 60 for _, b in changes(r, "income"))
+    assert {b for _, b in changes(r, "edu")} <= {"school", "college"}
+    lo, hi = reference["income"].min(), reference["income"].max()
+    plain = run(model, frame, reference, rows=30)
+    assert all(lo <= float(b) <= hi for _, b in changes(plain, "income"))
+    assert {b for _, b in changes(plain, "colour")} <= set(reference["colour"])
+
+
+def test_rows_without_a_counterfactual_are_reported_with_the_reason(model, frame, reference):
+    r = run(model, frame, reference, rows=[0, 1], immutable=["age", "income", "edu", "colour"])
+    assert r.coverage == 0.0 and r.validity is None and r.n_counterfactuals == 0
+    assert all(e.message == "every input column is immutable: nothing may change." for e in r.examples)
+    r = run(model, frame, reference, rows=[0, 1, 2, 3], immutable=["age", "income", "edu"], max_changes=1)
+    for e in r.examples:
+        assert e.counterfactuals or e.message.startswith("no candidate reached the desired outcome")
+
+
+# -- other tasks ---------------------------------------------------------------------------------
+
+
+def test_regression_reaches_the_target_range(frame, reference):
+    ref = reference.assign(y=reference.income * 2 + reference.age)
+    model = fit(ref, estimator=HistGradientBoostingRegressor(max_iter=60, random_state=0))
+    data = frame.assign(y=frame.income * 2 + frame.age)
+    r = run(model, data, ref, rows=6, desired_range=[150, 170])
+    assert r.task == "regression" and r.validity == 1.0
+    for e in r.examples:
+        values = model.predict(as_frame([cf.values for cf in e.counterfactuals], frame)[FEATURES])
+        assert ((values >= 150) & (values <= 170)).all() and e.desired == "[150, 170]"
+    with pytest.raises(UnsupportedError, match=r"desired_range: \[low, high\]"):
+        run(model, data, ref, rows=3)
+
+
+def test_multiclass_reaches_the_desired_class(frame, reference):
+    ref = reference.assign(y=pd.cut(reference.income, [-np.inf, 40, 60, np.inf], labels=["low", "mid", "high"]).astype(str))
+    model = fit(ref)
+    data = frame.assign(y=pd.cut(frame.income, [-np.inf, 40, 60, np.inf], labels=["low", "mid", "high"]).astype(str))
+    r = run(model, data, ref, rows=6, desired_class="high")
+    assert r.coverage > 0.5
+    for e in r.examples:
+        if e.counterfactuals:
+            assert (model.predict(as_frame([cf.values for cf in e.counterfactuals], frame)[FEATURES]) == "high").all()
+
+
+# -- flip test -----------------------------------------------------------------------------------
+
+
+def test_flip_rate_is_the_share_of_changed_predictions_and_zero_without_the_attribute(frame, reference):
+    uses = fit(reference)
+    r = run(uses, frame, reference, rows=2, flip_test=True, flip_sample=5000)
+    by_pair = {(f.from_group, f.to_group): f for f in r.flip_test}
+    assert set(by_pair) == {("a", "b"), ("b", "a")}
+    for (a, b), f in by_pair.items():  # oracle: pandas sets the column, the model predicts
+        rows = frame[frame.group == a][FEATURES]
+        expected = (uses.predict(rows.assign(group=b)) != uses.predict(rows)).mean()
+        assert f.flip_rate == pytest.approx(expected) and f.n == len(rows) and f.flip_rate > 0.1
+        assert f.ci_low < f.flip_rate < f.ci_high and not f.insufficient
+    blind = fit(reference, features=["age", "income", "edu", "colour"])
+    r0 = run(blind, frame, reference, rows=2, flip_test=True)
+    assert [f.flip_rate for f in r0.flip_test] == [0.0, 0.0] and [f.ci_high for f in r0.flip_test] == [0.0, 0.0]
+    assert any("group is not a model input" in n for n in r0.notes)
+
+
+def test_small_groups_are_insufficient_with_the_reason(frame, reference, model):
+    r = run(model, frame, reference, rows=2, flip_test=True, min_group_size=900)
+    small = {(f.from_group, f.insufficient) for f in r.flip_test}
+    assert small == {("a", False), ("b", True)}
+    (b,) = [f for f in r.flip_test if f.from_group == "b"]
+    assert b.reason == f"{b.n} rows in group 'b' of group, under min_group_size 900"
+
+
+# -- parameters, assessment, stream ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"per_row": 0}, "The 'per_row' parameter of CounterfactualAnalyzer must be an int >= 1. Got 0 instead."),
+        ({"rows": [10**6]}, "The 'rows' parameter of CounterfactualAnalyzer must be an int >= 1 or a list of row positions in [0, 1999]. Got [1000000] instead."),
+        ({"monotone": {"age": "up"}}, "The 'monotone' parameter of CounterfactualAnalyzer must be a mapping of column to 'increase' or 'decrease'. Got {'age': 'up'} instead."),
+        ({"monotone": {"edu": "increase"}}, "The 'monotone' parameter of CounterfactualAnalyzer must be a mapping over numeric columns. Got {'edu': 'increase'} instead."),
+        ({"immutable": ["salary"]}, "The 'immutable' parameter of CounterfactualAnalyzer must name model input columns (['age', 'income', 'edu', 'colour', 'group']). Got ['salary'] instead."),
+        ({"ranges": {"age": [70, 20]}}, "The 'ranges.age' parameter of CounterfactualAnalyzer must be [low, high] (a numeric column). Got [70, 20] instead."),
+        ({"desired_class": 7}, "The 'desired_class' parameter of CounterfactualAnalyzer must be one of the model's classes ['0', '1']. Got 7 instead."),
+    ],
+)
+def test_bad_parameters_name_what_was_expected(model, frame, reference, params, message):
+    with pytest.raises(ConfigError) as info:
+        run(model, frame, reference, **params)
+    assert str(info.value) == message
+
+
+def test_assessment_round_trips_and_publishes_its_numbers(tmp_path, model, frame, reference):
+    a = assess(frame, spec=DatasetSpec(target="y", sensitive=("group",)), reference=reference, model=model,
+               analyzers=[CounterfactualAnalyzer(model=model, rows=4, n_bootstrap=50)])
+    cf = a.results.counterfactuals
+    assert isinstance(cf, CounterfactualResult)
+    d = a.to_dict()["results"]["counterfactuals"]
+    assert {"method", "examples", "validity", "flip_test"} <= set(d)
+    assert {"row", "prediction", "counterfactuals"} <= set(d["examples"][0])
+    assert {"values", "changed", "prediction", "distance"} <= set(d["examples"][0]["counterfactuals"][0])
+    assert set(d["flip_test"][0]) >= {"sensitive_feature", "from_group", "to_group", "n", "flip_rate", "ci_low", "ci_high"}
+    loaded = Assessment.load(a.save(tmp_path))
+    assert loaded.results.counterfactuals == cf
+    stream = [m for m in metric_stream(json.loads((tmp_path / "assessment.json").read_text())) if m.path.startswith("counterfactuals.")]
+    flips = [m for m in stream if m.path == "counterfactuals.flip_rate"]
+    assert {m.qualifier("from_group") for m in flips} == {"a", "b"}
+    (ab,) = [m for m in flips if m.qualifier("from_group") == "a"]
+    f = [x for x in cf.flip_test if x.from_group == "a"][0]
+    assert (ab.value, ab.ci_low, ab.ci_high, ab.n, ab.qualifier("sensitive_feature"), ab.qualifier("to_group")) == (
+        f.flip_rate, f.ci_low, f.ci_high, f.n, "group", "b")
+    (validity,) = [m for m in stream if m.path == "counterfactuals.validity"]
+    assert validity.value == 1.0 and validity.n == cf.n_counterfactuals and validity.headline
+
+
+def test_nothing_found_is_not_a_headline():
+    from rai.results._counterfactuals import _walk
+
+    (validity,) = [m for m in _walk({"n_rows": 3, "n_counterfactuals": 0, "validity": None, "coverage": 0.0}) if m.path == "counterfactuals.validity"]
+    assert validity.insufficient and not validity.headline and validity.reason == "no counterfactual was found"
