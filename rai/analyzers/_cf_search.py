@@ -38,13 +38,17 @@ __all__ = ["Constraints", "Encoding", "SearchOutcome", "search"]
 #: Grid points of a numeric column for single-column changes.
 NUMERIC_GRID = 24
 #: Random subsets of a neighbour's differences tried per neighbour.
-SUBSETS_PER_NEIGHBOUR = 8
+SUBSETS_PER_NEIGHBOUR = 5
+#: Valid candidates per row (times ``per_row``) carried into the sparsity reduction.
+REDUCE_PER_ROW = 4
+#: Candidates kept per row that change the same set of columns.
+PER_COLUMN_SET = 2
 #: Random candidates per still-unsolved row in a fallback round.
 RANDOM_CANDIDATES = 400
 #: Fallback rounds for rows without a counterfactual.
 MAX_ROUNDS = 3
 #: Weight of the distance to counterfactuals already chosen (diversity) against proximity.
-DIVERSITY_WEIGHT = 0.5
+DIVERSITY_WEIGHT = 1.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -229,14 +233,15 @@ def search(
     if not prob.mutable.any():
         return SearchOutcome([np.zeros((0, prob.p), dtype=int) for _ in range(n)], 0, 0)
 
+    keep = REDUCE_PER_ROW * per_row
     C, owner = _first_round(prob, pool, pool_reached, neighbours, rng)
-    _collect(prob, C, owner, found, max_changes)
+    _collect(prob, C, owner, found, max_changes, keep)
     for _ in range(MAX_ROUNDS):
         todo = np.array([i for i in range(n) if not found[i]], dtype=int)
         if len(todo) == 0:
             break
         C, owner = _random_round(prob, pool, todo, max_changes, rng)
-        _collect(prob, C, owner, found, max_changes)
+        _collect(prob, C, owner, found, max_changes, keep)
 
     chosen = []
     for i in range(n):
@@ -309,18 +314,46 @@ def _grid(enc: Encoding, permitted: np.ndarray, j: int) -> np.ndarray:
     return codes[order][picks]
 
 
-def _collect(prob: _Problem, C: np.ndarray, owner: np.ndarray, found: list[list[np.ndarray]], max_changes: int | None) -> None:
-    """Keep the admissible, valid candidates, reduced to their necessary changes."""
-    keep = prob.admissible(C, owner)
-    C, owner = C[keep], owner[keep]
+def _collect(
+    prob: _Problem, C: np.ndarray, owner: np.ndarray, found: list[list[np.ndarray]], max_changes: int | None, keep: int
+) -> None:
+    """Keep the admissible, valid candidates (the ``keep`` sparsest, closest per row), reduced to their necessary changes."""
+    fine = prob.admissible(C, owner)
+    C, owner = C[fine], owner[fine]
     C = np.unique(np.column_stack([owner, C]), axis=0)
     owner, C = C[:, 0], C[:, 1:]
     ok = prob.valid(C, owner)
-    C, owner = _reduce(prob, C[ok], owner[ok])
+    C, owner = _best(prob, C[ok], owner[ok], keep)
+    C, owner = _reduce(prob, C, owner)
     changes = (C != prob.X0[owner]).sum(axis=1)
     fits = changes >= 1 if max_changes is None else (changes >= 1) & (changes <= max_changes)
     for c, i in zip(C[fits], owner[fits]):
         found[int(i)].append(c)
+
+
+def _best(prob: _Problem, C: np.ndarray, owner: np.ndarray, keep: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, ``keep`` valid candidates: the fewest changes, then the smallest distance, at most
+    ``PER_COLUMN_SET`` changing the same set of columns (so the diversity step has different changes to pick from)."""
+    if len(C) == 0:
+        return C, owner
+    X = prob.X0[owner]
+    changed = C != X
+    _, signature = np.unique(changed, axis=0, return_inverse=True)
+    order = np.lexsort((prob.enc.distance(C, X), changed.sum(axis=1), owner))
+    seen = _rank_within(owner[order] * (signature.max() + 1) + signature.ravel()[order])
+    order = order[seen < PER_COLUMN_SET]
+    order = order[_rank_within(owner[order]) < keep]
+    return C[order], owner[order]
+
+
+def _rank_within(keys: np.ndarray) -> np.ndarray:
+    """Position of each element among the earlier elements with the same key (keys in any order)."""
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    start = np.searchsorted(sorted_keys, sorted_keys, side="left")
+    rank = np.empty(len(keys), dtype=int)
+    rank[order] = np.arange(len(keys)) - start
+    return rank
 
 
 def _reduce(prob: _Problem, C: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

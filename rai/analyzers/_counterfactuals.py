@@ -106,7 +106,7 @@ class CounterfactualAnalyzer(Analyzer):
         desired_range: list[float] | None = None,
         max_changes: int | None = None,
         pool_size: int = 2000,
-        neighbours: int = 30,
+        neighbours: int = 20,
         flip_test: bool = True,
         flip_sample: int = 1000,
         n_bootstrap: int = 200,

@@ -159,7 +159,7 @@ def test_default_rows_come_from_error_cohorts_and_the_boundary(result):
 
 
 def test_sensitive_and_immutable_columns_never_change_and_would_otherwise(model, frame, reference):
-    free = run(model, frame, reference, rows=30, immutable_sensitive=False)
+    free = run(model, frame, reference, rows=30, immutable=["income", "colour"], immutable_sensitive=False)
     assert changes(free, "group") and changes(free, "age"), "the constraints below must matter on these rows"
     held = run(model, frame, reference, rows=30, immutable=["age"])
     assert held.immutable == ["age", "group"]
