@@ -12,18 +12,31 @@ from rai.results._core import (
     ConfusionMatrix,
     Distribution,
     DriftResult,
+    ExcludedGroup,
     FairnessMetric,
     FairnessResult,
     GroupInfo,
     GroupPerformance,
     Interval,
+    JudgedGap,
     PerformanceResult,
     QualityIssue,
     QualityResult,
 )
 from rai.results._counterfactuals import Counterfactual, CounterfactualExample, CounterfactualResult, FlipRate
 from rai.results._errors import CohortFilter, ErrorCohort, ErrorHeatmap, ErrorResult, HeatmapAxis
-from rai.results._stream import Metric, Walker, iter_stream, metric_stream, register_section, registered_sections
+from rai.results._stream import (
+    Metric,
+    PathDoc,
+    Walker,
+    document_paths,
+    iter_stream,
+    metric_stream,
+    path_docs,
+    register_section,
+    registered_sections,
+    render_paths_markdown,
+)
 from rai.results._explanations import (
     ExplanationResult,
     FeatureImportance,
@@ -36,7 +49,11 @@ from rai.results._explanations import (
 __all__ = [
     "Results",
     "Metric",
+    "PathDoc",
     "Walker",
+    "document_paths",
+    "path_docs",
+    "render_paths_markdown",
     "iter_stream",
     "metric_stream",
     "register_section",
@@ -48,11 +65,13 @@ __all__ = [
     "ConfusionMatrix",
     "Distribution",
     "DriftResult",
+    "ExcludedGroup",
     "FairnessMetric",
     "FairnessResult",
     "GroupInfo",
     "GroupPerformance",
     "Interval",
+    "JudgedGap",
     "PerformanceResult",
     "QualityIssue",
     "QualityResult",
