@@ -23,7 +23,6 @@ from rai.results._core import (
     QualityIssue,
     QualityResult,
 )
-from rai.results._counterfactuals import Counterfactual, CounterfactualExample, CounterfactualResult, FlipRate
 from rai.results._errors import CohortFilter, ErrorCohort, ErrorHeatmap, ErrorResult, HeatmapAxis
 from rai.results._stream import (
     Metric,
@@ -45,6 +44,8 @@ from rai.results._explanations import (
     ShapeFunction,
     SurrogateResult,
 )
+# after the explanations: the order of registration is the order of docs/metrics.md
+from rai.results._counterfactuals import Counterfactual, CounterfactualExample, CounterfactualResult, FlipRate
 
 __all__ = [
     "Results",

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from rai._serialize import Result
-from rai.results._stream import Metric, register_section
+from rai.results._stream import Metric, PathDoc, document_paths, register_section
 
 __all__ = ["Counterfactual", "CounterfactualExample", "CounterfactualResult", "FlipRate"]
 
@@ -152,3 +152,15 @@ def _walk(section: dict[str, Any]) -> Iterator[Metric]:
             insufficient=bool(f.get("insufficient")),
             reason=f.get("reason"),
         )
+
+
+_NONE = "no counterfactual was found"
+document_paths("counterfactuals", [
+    PathDoc("counterfactuals.validity", (), "share of returned counterfactuals that reach the desired outcome when predicted again (1.0 by construction; n = counterfactuals returned)", _NONE),
+    PathDoc("counterfactuals.coverage", (), "share of queried rows with at least one counterfactual", "never"),
+    PathDoc("counterfactuals.mean_changed", (), "mean number of columns a counterfactual changes (sparsity)", _NONE),
+    PathDoc("counterfactuals.mean_distance", (), "mean range-normalised L1 distance of a counterfactual to its row (numeric change / reference range, 1 per changed category)", _NONE),
+    PathDoc("counterfactuals.mean_diversity", (), "mean pairwise distance between the counterfactuals of a row", "no row has two counterfactuals"),
+    PathDoc("counterfactuals.seconds_per_row", (), "search time divided by the rows queried", "never"),
+    PathDoc("counterfactuals.flip_rate", ("sensitive_feature", "from_group", "to_group"), "share of from_group's rows whose prediction changes when only the sensitive attribute is set to to_group, with a bootstrap interval", "from_group has fewer rows than `min_group_size`"),
+])

@@ -297,3 +297,34 @@ def test_nothing_found_is_not_a_headline():
 
     (validity,) = [m for m in _walk({"n_rows": 3, "n_counterfactuals": 0, "validity": None, "coverage": 0.0}) if m.path == "counterfactuals.validity"]
     assert validity.insufficient and not validity.headline and validity.reason == "no counterfactual was found"
+
+
+def test_a_policy_bounds_the_flip_rate_through_the_gate(frame, reference):
+    from rai.gate import FAIL, PASS, evaluate, parse_policy
+
+    policy = parse_policy({"version": 1, "checks": [
+        {"name": "group alone flips no decision", "metric": "counterfactuals.flip_rate", "sensitive_feature": "group",
+         "op": "<=", "threshold": 0.01}]})
+    spec = DatasetSpec(target="y", sensitive=("group",))
+    outcomes = []
+    for model in (fit(reference), fit(reference, features=["age", "income", "edu", "colour"])):
+        a = assess(frame, spec=spec, reference=reference, model=model,
+                   analyzers=[CounterfactualAnalyzer(model=model, rows=2, n_bootstrap=50)])
+        (check,) = evaluate(policy, a.to_dict()).results
+        outcomes.append(check.outcome)
+    assert outcomes == [FAIL, PASS]
+
+
+def test_every_streamed_path_is_documented(result):
+    import re
+
+    from rai.results import path_docs
+
+    docs = path_docs()["counterfactuals"]
+    section = {**result.to_dict(), "flip_test": [{"sensitive_feature": "group", "from_group": "a", "to_group": "b", "n": 3,
+                                                  "flip_rate": 0.0, "ci_low": 0.0, "ci_high": 0.0, "insufficient": True, "reason": "x"}]}
+    stream = metric_stream({"results": {"counterfactuals": section}})
+    assert {m.path for m in stream} == {d.path for d in docs}
+    for m in stream:
+        (doc,) = [d for d in docs if re.fullmatch(re.escape(d.path), m.path)]
+        assert {k for k, _ in m.qualifiers} == set(doc.qualifiers)
