@@ -236,8 +236,8 @@ class CounterfactualAnalyzer(Analyzer):
             reference, plausibility = X, "data"
             notes.append("no reference table: plausible values (categories, numeric ranges) come from the assessed data.")
 
-        start = time.perf_counter()
         rows, reasons = self._rows(data, X, adapter, task, classes, rng)
+        start = time.perf_counter()  # the search's time: pool, candidates, checks (not the choice of rows)
         query = X.iloc[rows].reset_index(drop=True)
         pool_take = np.sort(rng.choice(len(reference), size=min(self.pool_size, len(reference)), replace=False))
         pool_frame = reference.iloc[pool_take].reset_index(drop=True)

@@ -328,3 +328,35 @@ def test_every_streamed_path_is_documented(result):
     for m in stream:
         (doc,) = [d for d in docs if re.fullmatch(re.escape(d.path), m.path)]
         assert {k for k, _ in m.qualifiers} == set(doc.qualifiers)
+
+
+@pytest.mark.slow
+def test_demo_model_twenty_rows_valid_with_sensitive_fixed_and_age_only_rising():
+    """The issue's acceptance case, on the demo model and ACS 2018 with 2015 as the reference."""
+    from threadpoolctl import threadpool_limits
+
+    from rai._demo import train_demo_model
+    from rai.datasets import ACS_FEATURES, load_acs_employment
+
+    features = list(ACS_FEATURES)
+    reference = load_acs_employment(2015).drop(columns=["prediction", "predicted_probability"])
+    current = load_acs_employment(2018).drop(columns=["prediction", "predicted_probability"])
+    with threadpool_limits(1):
+        model = train_demo_model(reference)
+        a = assess(current, spec=DatasetSpec(target="employed", sensitive=("SEX", "RAC1P"), id="id", exclude=("year",)),
+                   reference=reference, model=model,
+                   analyzers=[CounterfactualAnalyzer(model=model, immutable=["DIS"], monotone={"AGEP": "increase"})])
+    cf = a.results.counterfactuals
+    assert cf.n_rows == 20 and cf.coverage == 1.0 and cf.validity == 1.0
+    rows = pd.DataFrame([c.values for e in cf.examples for c in e.counterfactuals])[features]
+    wanted = np.array([e.desired for e in cf.examples for c in e.counterfactuals])
+    rows["AGEP"] = rows["AGEP"].astype(float)
+    for c in features[1:]:
+        rows[c] = rows[c].astype(current[c].dtype)
+    assert (model.predict(rows).astype(str) == wanted).all()
+    for e in cf.examples:
+        for c in e.counterfactuals:
+            assert not {"SEX", "RAC1P", "DIS"} & set(c.changed)
+            assert float(c.values["AGEP"]) >= float(e.values["AGEP"])
+    sex = [f for f in cf.flip_test if f.sensitive_feature == "SEX"]
+    assert len(sex) == 2 and all(f.flip_rate > 0 for f in sex)
