@@ -33,8 +33,6 @@ from rai.results._counterfactuals import Counterfactual, CounterfactualExample, 
 __all__ = ["CounterfactualAnalyzer"]
 
 _OWNER = "CounterfactualAnalyzer"
-#: Rows scored when looking for those nearest the decision boundary.
-BOUNDARY_CANDIDATES = 20000
 
 
 def _is_int(v: Any) -> bool:
@@ -216,6 +214,7 @@ class CounterfactualAnalyzer(Analyzer):
             return self._compute(data)
 
     def _compute(self, data: ValidatedData) -> CounterfactualResult:
+        from rai.analyzers._cf_rows import choose_rows
         from rai.analyzers._cf_search import Encoding, search
         from rai.analyzers._flip import flip_test
         from rai.explain import display_labels, display_value
@@ -236,7 +235,7 @@ class CounterfactualAnalyzer(Analyzer):
             reference, plausibility = X, "data"
             notes.append("no reference table: plausible values (categories, numeric ranges) come from the assessed data.")
 
-        rows, reasons = self._rows(data, X, adapter, task, classes, rng)
+        rows, reasons = choose_rows(self.rows, data, X, adapter, task, self.desired_range, self.seed, rng)
         start = time.perf_counter()  # the search's time: pool, candidates, checks (not the choice of rows)
         query = X.iloc[rows].reset_index(drop=True)
         pool_take = np.sort(rng.choice(len(reference), size=min(self.pool_size, len(reference)), replace=False))
@@ -396,67 +395,6 @@ class CounterfactualAnalyzer(Analyzer):
         proba = adapter.predict_proba(frame)
         index = {display_value(c): k for k, c in enumerate(classes)}
         return [float(proba[i, index[d]]) for i, d in enumerate(desired)]
-
-    def _rows(self, data: ValidatedData, X: pd.DataFrame, adapter: ModelAdapter, task: str,
-              classes: list[Any] | None, rng: np.random.Generator) -> tuple[list[int], list[str]]:
-        """Rows to query: requested ones, or half from the worst error cohorts and half near the boundary."""
-        if isinstance(self.rows, (list, tuple)):
-            rows = list(dict.fromkeys(int(r) for r in self.rows))
-            return rows, ["requested"] * len(rows)
-        want = min(int(self.rows), data.n_rows)
-        rows: list[int] = []
-        reasons: list[str] = []
-        if data.has_target and data.has_prediction and task != "regression":
-            for r, why in self._cohort_rows(data, math.ceil(want / 2), rng):
-                rows.append(r)
-                reasons.append(why)
-        taken = set(rows)
-        for r, why in self._boundary_rows(data, X, adapter, task, rng, want - len(rows), taken):
-            rows.append(r)
-            reasons.append(why)
-        return rows, reasons
-
-    def _cohort_rows(self, data: ValidatedData, quota: int, rng: np.random.Generator) -> list[tuple[int, str]]:
-        from rai.analyzers._errors import ErrorAnalyzer, cohort_mask
-
-        result = ErrorAnalyzer(max_depth=3, seed=self.seed).compute(data)
-        if result.status != "ok":
-            return []
-        out: list[tuple[int, str]] = []
-        worse = [c for c in result.cohorts if c.error_rate > result.error_rate]
-        worse.sort(key=lambda c: (not c.significant, -c.error_rate))
-        for cohort in worse:
-            if len(out) >= quota:
-                break
-            members = np.flatnonzero(cohort_mask(data.frame, cohort.filters))
-            members = np.setdiff1d(members, [r for r, _ in out])
-            take = rng.choice(members, size=min(len(members), quota - len(out)), replace=False)
-            out.extend((int(r), f"worst error cohort: {cohort.rule}") for r in np.sort(take))
-        return out
-
-    def _boundary_rows(self, data: ValidatedData, X: pd.DataFrame, adapter: ModelAdapter, task: str,
-                       rng: np.random.Generator, quota: int, taken: set[int]) -> list[tuple[int, str]]:
-        if quota <= 0:
-            return []
-        pool = np.setdiff1d(np.arange(len(X)), list(taken))
-        if len(pool) > BOUNDARY_CANDIDATES:
-            pool = np.sort(rng.choice(pool, size=BOUNDARY_CANDIDATES, replace=False))
-        frame = X.iloc[pool]
-        if task == "regression":
-            pred = adapter.predict(frame).astype(float)
-            lo, hi = self.desired_range  # type: ignore[misc]
-            gap = np.where(pred < lo, lo - pred, np.where(pred > hi, pred - hi, np.inf))
-            order = [k for k in np.argsort(gap, kind="stable") if np.isfinite(gap[k])]
-            why = "closest to the desired range"
-        elif adapter.has_proba:
-            proba = np.sort(adapter.predict_proba(frame), axis=1)
-            margin = proba[:, -1] - proba[:, -2]
-            order = list(np.argsort(margin, kind="stable"))
-            why = "near the decision boundary"
-        else:
-            order = list(rng.permutation(len(pool)))
-            why = "random (the model has no predict_proba to find the boundary)"
-        return [(int(pool[k]), why) for k in order[:quota]]
 
     def _none_message(self, constraints: Any, features: list[str], tried: int) -> str:
         mutable = [c for c in features if c not in constraints.immutable]
