@@ -83,6 +83,8 @@ def write_demo_inputs(out: Path, *, seed: int = 0, step: Callable[[str], None] |
             min_group_size: 30
           drift:
             drift_share: 0.5
+          counterfactuals:                 # sensitive features are immutable by default
+            monotone: {AGEP: increase}     # nobody gets younger
         model_card:
           name: ACS employment classifier (demo)
           version: "0.1.0"
