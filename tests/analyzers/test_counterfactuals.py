@@ -221,6 +221,20 @@ def test_multiclass_reaches_the_desired_class(frame, reference):
             assert (model.predict(as_frame([cf.values for cf in e.counterfactuals], frame)[FEATURES]) == "high").all()
 
 
+def test_a_classifier_without_predict_proba_is_searched_through_predict_alone(frame, reference):
+    from sklearn.svm import LinearSVC
+
+    model = fit(reference, estimator=LinearSVC(C=0.01))
+    r = run(model, frame, reference, rows=4)
+    assert r.validity == 1.0 and r.coverage == 1.0
+    assert all(e.score is None and all(c.score is None for c in e.counterfactuals) for e in r.examples)
+    assert {e.reason for e in r.examples} - {"random (the model has no predict_proba to find the boundary)"} <= {
+        e.reason for e in r.examples if e.reason.startswith("worst error cohort")}
+    for e in r.examples:
+        again = model.predict(as_frame([c.values for c in e.counterfactuals], frame)[FEATURES])
+        assert (again.astype(str) == e.desired).all()
+
+
 # -- flip test -----------------------------------------------------------------------------------
 
 
