@@ -244,8 +244,8 @@ class CounterfactualAnalyzer(Analyzer):
         enc = Encoding(reference, [pool_frame, query], categorical)
         _, pool_codes, X0 = enc.frame_codes
 
-        before = adapter.predict(query)
-        pool_pred = adapter.predict(pool_frame)
+        both = adapter.predict(enc.decode(np.concatenate([X0, pool_codes])))  # one call: each costs a pipeline pass
+        before, pool_pred = both[: len(query)], both[len(query):]
         desired = self._desired(adapter, query, before, task, classes)
         reached = _Reached(adapter, task, desired, self.desired_range)
         pool_reached = np.stack([reached.check(pool_pred, np.full(len(pool_pred), i)) for i in range(len(rows))])
@@ -262,8 +262,10 @@ class CounterfactualAnalyzer(Analyzer):
         ok = reached.check(cf_pred, owner) if len(flat) else np.zeros(0, bool)
         if len(flat) and not ok.all():
             notes.append(f"{int((~ok).sum())} counterfactual(s) did not reach the desired outcome when re-predicted and were dropped.")
-        cf_score = self._scores(adapter, frame_cf, desired[owner], task, classes) if len(flat) else None
-        row_score = self._scores(adapter, query, desired, task, classes)
+        # the queried rows decoded like the counterfactuals, so the two concatenate with one dtype per column
+        scores = self._scores(adapter, pd.concat([frame_cf, enc.decode(X0)], ignore_index=True),
+                              np.concatenate([desired[owner], desired]), task, classes)
+        cf_score, row_score = (None, None) if scores is None else (scores[: len(flat)], scores[len(flat):])
         seconds = time.perf_counter() - start
 
         examples = []
