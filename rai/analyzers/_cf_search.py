@@ -10,8 +10,8 @@ Per round:
 1. *Candidates*: every single-column change to a value on a grid of the reference (all allowed
    categories, quantiles of a numeric column), and, for each of the nearest pool rows the model
    already gives the desired outcome, the row with all of that neighbour's differing mutable
-   values copied, and random subsets of them. Rows still without a counterfactual get a round
-   of random multi-column changes drawn from the pool.
+   values copied, and random subsets of them. Rows still without a counterfactual get up to
+   three rounds of random multi-column changes drawn from the pool.
 2. *Constraints* (``admissible``): immutable columns keep their value, a changed value must be
    plausible (a category seen in the reference, a number inside the reference's range unless
    allowed) and inside the user's permitted range, and a monotone column may move one way only.
@@ -36,9 +36,9 @@ import pandas as pd
 __all__ = ["Constraints", "Encoding", "SearchOutcome", "search"]
 
 #: Grid points of a numeric column for single-column changes.
-NUMERIC_GRID = 24
+NUMERIC_GRID = 16
 #: Random subsets of a neighbour's differences tried per neighbour.
-SUBSETS_PER_NEIGHBOUR = 5
+SUBSETS_PER_NEIGHBOUR = 4
 #: Valid candidates per row (times ``per_row``) carried into the sparsity reduction.
 REDUCE_PER_ROW = 4
 #: Candidates kept per row that change the same set of columns.
@@ -237,6 +237,8 @@ def search(
     C, owner = _first_round(prob, pool, pool_reached, neighbours, rng)
     _collect(prob, C, owner, found, max_changes, keep)
     for _ in range(MAX_ROUNDS):
+        # rows without a counterfactual get random multi-column changes (rows with fewer than
+        # per_row keep what they have: each round costs a few model calls for every row in it)
         todo = np.array([i for i in range(n) if not found[i]], dtype=int)
         if len(todo) == 0:
             break

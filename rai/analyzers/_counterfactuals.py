@@ -104,7 +104,7 @@ class CounterfactualAnalyzer(Analyzer):
         desired_range: list[float] | None = None,
         max_changes: int | None = None,
         pool_size: int = 2000,
-        neighbours: int = 20,
+        neighbours: int = 12,
         flip_test: bool = True,
         flip_sample: int = 1000,
         n_bootstrap: int = 200,
