@@ -66,6 +66,7 @@ class Encoding:
     """Integer codes of every column over one vocabulary, and the range-normalised distance."""
 
     def __init__(self, reference: pd.DataFrame, others: list[pd.DataFrame], categorical: set[str]) -> None:
+        """Code ``others`` (``frame_codes``, one matrix each); the reference gives the plausible values and ranges."""
         from rai.explain import display_value
 
         self.columns = list(reference.columns)
@@ -75,31 +76,28 @@ class Encoding:
         self.scale = np.ones(len(self.columns))
         self.seen: list[np.ndarray] = []  # per column: vocabulary entries present in the reference
         self.display: list[np.ndarray] = []
-        frames = [reference, *others]
-        self._codes: list[np.ndarray] = []
-        per_frame: list[list[np.ndarray]] = [[] for _ in frames]
+        per_frame: list[list[np.ndarray]] = [[] for _ in others]
         for j, column in enumerate(self.columns):
-            parts = _harmonise([f[column] for f in frames])
+            # only the reference's distinct values matter, not its rows: factorize those
+            parts = _harmonise([reference[column].drop_duplicates(), *(f[column] for f in others)])
             codes, uniques = pd.factorize(pd.concat(parts, ignore_index=True), use_na_sentinel=False)
             self.vocab.append(uniques)
             self.display.append(np.array([display_value(u) for u in uniques], dtype=object))
-            bounds = np.cumsum([0] + [len(f) for f in frames])
-            for i in range(len(frames)):
-                per_frame[i].append(codes[bounds[i]:bounds[i + 1]])
+            bounds = np.cumsum([0] + [len(p) for p in parts])
+            for i in range(len(others)):
+                per_frame[i].append(codes[bounds[i + 1]:bounds[i + 2]])
             seen = np.zeros(len(uniques), dtype=bool)
-            seen[np.unique(per_frame[0][j])] = True
+            seen[codes[: bounds[1]]] = True
             self.seen.append(seen)
             if self.categorical[j]:
                 self.numbers.append(np.full(len(uniques), np.nan))
             else:
                 nums = np.asarray(pd.to_numeric(pd.Series(np.asarray(uniques, dtype=object)), errors="coerce"), dtype=float)
                 self.numbers.append(nums)
-                ref = nums[per_frame[0][j]]
-                ref = ref[np.isfinite(ref)]
+                ref = nums[seen & np.isfinite(nums)]
                 span = float(ref.max() - ref.min()) if len(ref) else 0.0
                 self.scale[j] = 1.0 / span if span > 0 else 1.0
-        self.frame_codes = [np.column_stack(p) if p else np.zeros((len(f), 0), dtype=int) for p, f in zip(per_frame, frames)]
-        self.dtypes = {c: reference[c].dtype for c in self.columns}
+        self.frame_codes = [np.column_stack(p) if p else np.zeros((len(f), 0), dtype=int) for p, f in zip(per_frame, others)]
 
     def decode(self, C: np.ndarray) -> pd.DataFrame:
         """The candidates as a DataFrame of the original columns and dtypes."""

@@ -242,7 +242,7 @@ class CounterfactualAnalyzer(Analyzer):
         pool_frame = reference.iloc[pool_take].reset_index(drop=True)
         categorical = {c for c in features if types[c] == "categorical"}
         enc = Encoding(reference, [pool_frame, query], categorical)
-        _, pool_codes, X0 = enc.frame_codes
+        pool_codes, X0 = enc.frame_codes
 
         both = adapter.predict(enc.decode(np.concatenate([X0, pool_codes])))  # one call: each costs a pipeline pass
         before, pool_pred = both[: len(query)], both[len(query):]
