@@ -94,11 +94,8 @@ def result(model, frame, reference):
 
 
 def changes(result: CounterfactualResult, column: str) -> list[tuple[str, str]]:
-    return [(e.values[column], cf.values[column]) for e in result.examples for cf in result_cfs(e) if column in cf.changed]
-
-
-def result_cfs(example):
-    return example.counterfactuals
+    """(before, after) of ``column`` in every counterfactual that changes it."""
+    return [(e.values[column], cf.values[column]) for e in result.examples for cf in e.counterfactuals if column in cf.changed]
 
 
 # -- validity --------------------------------------------------------------------------------------
@@ -374,3 +371,20 @@ def test_demo_model_twenty_rows_valid_with_sensitive_fixed_and_age_only_rising()
             assert float(c.values["AGEP"]) >= float(e.values["AGEP"])
     sex = [f for f in cf.flip_test if f.sensitive_feature == "SEX"]
     assert len(sex) == 2 and all(f.flip_rate > 0 for f in sex)
+
+
+def test_cli_runs_only_the_counterfactuals_from_a_skops_model(rai, tmp_path, frame, reference):
+    import skops.io as sio
+    from sklearn.tree import DecisionTreeClassifier
+
+    model = fit(reference, estimator=DecisionTreeClassifier(max_depth=5, random_state=0))
+    sio.dump(model, tmp_path / "model.skops")  # written here, so trusted (--trust-model)
+    frame.to_csv(tmp_path / "test.csv", index=False)
+    reference.to_parquet(tmp_path / "train.parquet")
+    run = rai("assess", "--data", tmp_path / "test.csv", "--reference", tmp_path / "train.parquet", "--target", "y",
+              "--sensitive", "group", "--model", tmp_path / "model.skops", "--trust-model", "--only", "counterfactuals", "--out", tmp_path / "out")
+    assert run.code == 0, run.err
+    doc = json.loads((tmp_path / "out" / "assessment.json").read_text())
+    assert [k for k, v in doc["results"].items() if v and k != "notes"] == ["counterfactuals"]
+    cf = doc["results"]["counterfactuals"]
+    assert cf["n_rows"] == 20 and cf["validity"] == 1.0 and {f["from_group"] for f in cf["flip_test"]} == {"a", "b"}
