@@ -308,7 +308,7 @@ def _evaluate_or_skip(policy: Policy, check: Check, doc: dict[str, Any], base_do
         if policy.absent != "skip":
             raise
         why = str(exc).split(": ", 1)[-1]
-        not_run = MeasuredOutcome(Measurement((), f"no {exc.section} result", None), SKIPPED, why, None)
+        not_run = MeasuredOutcome(Measurement((), f"not in the {exc.section} result", None), SKIPPED, why, None)
         return CheckResult(check, SKIPPED, "skip", why, (not_run,))
 
 

@@ -62,8 +62,8 @@ __all__ = [
 
 ROOTS = ("performance", "fairness", "drift", "quality", "errors", "explanations")
 DRIFT_FIELDS = ("statistic", "p_value", "p_value_adjusted", "psi", "drifted", "threshold")
-DRIFT_SCALARS = ("share_drifted", "n_drifted", "dataset_drift", "n_columns", "drift_share_threshold")
-QUALITY_SCALARS = ("duplicate_row_share", "duplicate_rows", "n_rows", "n_columns")
+DRIFT_SCALARS = ("share_drifted", "n_drifted", "dataset_drift", "n_columns", "drift_share_threshold", "prediction_drift", "target_drift")
+QUALITY_SCALARS = ("duplicate_row_share", "duplicate_rows", "n_rows", "n_columns", "max_missing_share", "max_out_of_range_share", "unseen_categories")
 QUALITY_COLUMN_FIELDS = (
     "missing_share",
     "n_missing",
@@ -152,7 +152,7 @@ class MetricPath:
 
 
 class AbsentSection(ConfigError):
-    """A check names a result section the assessment does not have (its analyzer did not run)."""
+    """A check names a result section, or a number of a section, that the assessment does not have."""
 
     def __init__(self, message: str, *, section: str) -> None:
         super().__init__(message)
@@ -379,14 +379,16 @@ class _Resolver:
         stream = self.stream if self.stream is not None else _stream(self.doc)
         records = [m for m in stream if m.path == path.stream_path]
         if not records:
-            if path.kind == "errors.scalar" and path.name in ("worst_cohort", "cohorts"):
-                raise self.fail(f"the {self.role} has no error cohorts")
-            options = self._name_options(stream, path.stream_path)
-            what = _NAME_WORDS.get(path.kind, "metric")
-            if path.kind in _NAME_WORDS:
-                self.pick(options, path.name, what)
-            raise self.fail(f"metric path {path.stream_path!r} is not in the {self.role}"
-                            + (f" (paths of {root}: {_listing(sorted({m.path for m in stream if m.path.split('.')[0] == root}))})"))
+            # the section ran but has no such number (a metric this task does not have, a typo):
+            # an input error, or a skipped check under a policy with `absent: skip`
+            try:
+                options = self._name_options(stream, path.stream_path)
+                if path.kind in _NAME_WORDS:
+                    self.pick(options, path.name, _NAME_WORDS[path.kind])
+                raise self.fail(f"metric path {path.stream_path!r} is not in the {self.role}"
+                                f" (paths of {root}: {_listing(sorted({m.path for m in stream if m.path.split('.')[0] == root}))})")
+            except ConfigError as exc:
+                raise AbsentSection(str(exc), section=root) from None
         wanted = {k: v for k, v in _qualifiers_of(self.check).items() if v is not None}
         if path.column is not None:
             wanted["column"] = path.column

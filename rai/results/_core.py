@@ -378,6 +378,10 @@ def _walk_drift(drift: dict[str, Any]) -> Iterator[Metric]:
         if name in drift:
             yield Metric(f"drift.{name}", drift[name], n=n, n_effective=n, sizes=sizes,
                          headline=name in ("share_drifted", "n_drifted", "dataset_drift"))
+    outputs = [r for r in drift.get("prediction") or [] if isinstance(r, dict)]
+    if outputs:
+        yield Metric("drift.prediction_drift", any(r.get("drifted") for r in outputs if r.get("role") != "target"), n=n, n_effective=n, sizes=sizes)
+        yield Metric("drift.target_drift", any(r.get("drifted") for r in outputs if r.get("role") == "target"), n=n, n_effective=n, sizes=sizes)
     for section in ("columns", "prediction"):
         for row in drift.get(section) or []:
             quals = (("column", str(row.get("column"))),)
@@ -399,6 +403,11 @@ def _walk_quality(quality: dict[str, Any]) -> Iterator[Metric]:
     for name in _QUALITY_SCALARS:
         if name in quality:
             yield Metric(f"quality.{name}", quality[name], n=n, n_effective=n, sizes=sizes, headline=name == "duplicate_row_share")
+    cols = [c for c in quality.get("columns") or [] if isinstance(c, dict)]
+    yield Metric("quality.max_missing_share", max((c.get("missing_share") or 0.0 for c in cols), default=0.0), n=n, n_effective=n, sizes=sizes)
+    yield Metric("quality.max_out_of_range_share", max((c["out_of_range_share"] for c in cols if c.get("out_of_range_share") is not None), default=0.0),
+                 n=n, n_effective=n, sizes=sizes)
+    yield Metric("quality.unseen_categories", sum(int(c.get("unseen_count") or 0) for c in cols), n=n, n_effective=n, sizes=sizes)
     issues = [i for i in quality.get("issues") or [] if isinstance(i, dict)]
     yield Metric("quality.issues", len(issues), n=n, n_effective=n, sizes=sizes, headline=True)
     for row in quality.get("columns") or []:
@@ -435,6 +444,8 @@ document_paths("drift", [
     PathDoc("drift.n_columns", (), "feature columns compared", _ROWS),
     PathDoc("drift.dataset_drift", (), "true when the share drifted reaches `drift_share_threshold`", _ROWS),
     PathDoc("drift.drift_share_threshold", (), "the share that makes dataset drift (0.5, evidently's default)", _ROWS),
+    PathDoc("drift.prediction_drift", (), "true when a prediction or score column drifted", _ROWS),
+    PathDoc("drift.target_drift", (), "true when the target column drifted", _ROWS),
     PathDoc("drift.columns.<field>", ("column",), "a feature column's drift: statistic, p_value, p_value_adjusted, psi, drifted, threshold (the path may also name the column: `drift.columns.AGEP.statistic`)", _ROWS),
     PathDoc("drift.prediction.<field>", ("column",), "the same for the prediction, score and target columns", _ROWS),
 ])
@@ -443,6 +454,9 @@ document_paths("quality", [
     PathDoc("quality.duplicate_rows", (), "rows that repeat an earlier row", _ROWS),
     PathDoc("quality.n_rows", (), "rows of the assessed table", _ROWS),
     PathDoc("quality.n_columns", (), "columns of the assessed table", _ROWS),
+    PathDoc("quality.max_missing_share", (), "the largest missing share of any column", _ROWS),
+    PathDoc("quality.max_out_of_range_share", (), "the largest share of values outside the reference's range, over numeric columns", _ROWS),
+    PathDoc("quality.unseen_categories", (), "values of categories the reference never had, over all columns", _ROWS),
     PathDoc("quality.issues", ("column",), "number of quality issues: of the table, or of one column", _ROWS),
     PathDoc("quality.columns.<field>", ("column",), "missing_share, n_missing, n_unique, constant, type_mismatch_count, out_of_range_count, out_of_range_share, unseen_count", _ROWS),
 ])
