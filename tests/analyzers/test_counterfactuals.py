@@ -134,6 +134,33 @@ def test_quality_figures_match_the_returned_counterfactuals(frame, reference, re
     assert result.seconds > 0 and result.model_calls >= 3
 
 
+class BatchDependent:
+    """A model whose decisions invert on small batches: what the search saw is not what a re-prediction gives."""
+
+    def __init__(self, model):
+        self.model = model
+        self.classes_ = model.classes_
+        self.feature_names_in_ = model.feature_names_in_
+
+    def predict(self, X):
+        pred = self.model.predict(X)
+        return pred if len(X) > 500 else 1 - pred
+
+    def predict_proba(self, X):
+        return self.model.predict_proba(X)
+
+
+def test_a_counterfactual_that_fails_its_check_is_dropped_not_returned(model, frame, reference):
+    flaky = BatchDependent(model)
+    r = run(flaky, frame, reference, rows=list(range(20)))
+    (note,) = [n for n in r.notes if "did not reach the desired outcome when re-predicted and were dropped" in n]
+    dropped = int(note.split()[0])
+    assert dropped > 0 and r.validity == pytest.approx(r.n_counterfactuals / (r.n_counterfactuals + dropped))
+    for e in r.examples:  # what is returned is what the model, asked again the same way, decides
+        for cf in e.counterfactuals:
+            assert str(flaky.predict(as_frame([cf.values], frame)[FEATURES])[0]) == e.desired
+
+
 def test_counterfactuals_are_sparse_no_change_can_be_undone(model, frame, result):
     """Greedy reduction: reverting any one change of a returned counterfactual loses the outcome."""
     for e in result.examples:
