@@ -84,7 +84,7 @@ def write_demo_inputs(out: Path, *, seed: int = 0, step: Callable[[str], None] |
           drift:
             drift_share: 0.5
           counterfactuals:                 # sensitive features are immutable by default
-            monotone: {AGEP: increase}     # nobody gets younger
+            monotone: {{AGEP: increase}}   # nobody gets younger
         model_card:
           name: ACS employment classifier (demo)
           version: "0.1.0"

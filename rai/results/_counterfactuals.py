@@ -83,9 +83,9 @@ class FlipRate(Result):
 class CounterfactualResult(Result):
     """Counterfactual examples with their quality figures, and the sensitive-attribute flip test.
 
-    ``validity`` is the share of returned counterfactuals that reach the desired outcome when
-    re-predicted (those that do not are dropped, so it is 1.0 unless nothing was returned);
-    ``coverage`` the share of queried rows with at least one. ``mean_changed`` (sparsity) and
+    ``validity`` is the share of the search's counterfactuals that reach the desired outcome when
+    predicted once more; those that miss are dropped (``notes`` counts them), so every returned
+    counterfactual is valid. ``coverage`` is the share of queried rows with at least one. ``mean_changed`` (sparsity) and
     ``mean_distance`` average over the returned counterfactuals; ``seconds_per_row`` is the
     search time divided by the rows queried (rows are searched together, in batched model calls).
     """
@@ -156,7 +156,7 @@ def _walk(section: dict[str, Any]) -> Iterator[Metric]:
 
 _NONE = "no counterfactual was found"
 document_paths("counterfactuals", [
-    PathDoc("counterfactuals.validity", (), "share of returned counterfactuals that reach the desired outcome when predicted again (1.0 by construction; n = counterfactuals returned)", _NONE),
+    PathDoc("counterfactuals.validity", (), "share of the search's counterfactuals that reach the desired outcome when predicted once more (the others are dropped, so every returned one is valid; n = counterfactuals returned)", _NONE),
     PathDoc("counterfactuals.coverage", (), "share of queried rows with at least one counterfactual", "never"),
     PathDoc("counterfactuals.mean_changed", (), "mean number of columns a counterfactual changes (sparsity)", _NONE),
     PathDoc("counterfactuals.mean_distance", (), "mean range-normalised L1 distance of a counterfactual to its row (numeric change / reference range, 1 per changed category)", _NONE),
