@@ -111,6 +111,8 @@ def _demo_config(name: str, seed: int) -> str:
                 drop: [0]
             heterogeneity: [SEX, RAC1P, AGEP]
             max_rows: 10000                # a random subsample (seed above), recorded in the result
+          counterfactuals:                 # sensitive features are immutable by default
+            monotone: {{AGEP: increase}}   # nobody gets younger
         model_card:
           name: ACS employment classifier (demo)
           version: "0.1.0"

@@ -11,7 +11,7 @@ import rai
 def test_top_level_names():
     assert sorted(rai.__all__) == sorted([
         "__version__", "Assessment", "DatasetSpec", "ModelAdapter", "ValidatedData", "assess", "load_config",
-        "load_model", "read_table", "RaiError", "UserInputError", "DataContractError", "ConfigError",
+        "load_model", "read_table", "what_if", "RaiError", "UserInputError", "DataContractError", "ConfigError",
         "ModelLoadError", "UnsupportedError",
     ])
     for name in rai.__all__:

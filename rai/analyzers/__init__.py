@@ -22,6 +22,7 @@ ANALYZERS: dict[str, str] = {
     "errors": "rai.analyzers._errors:ErrorAnalyzer",
     "explanations": "rai.analyzers._explanations:ExplanationAnalyzer",
     "causal": "rai.analyzers._causal:CausalAnalyzer",
+    "counterfactuals": "rai.analyzers._counterfactuals:CounterfactualAnalyzer",
 }
 
 

@@ -22,7 +22,7 @@ __all__ = ["assess_command"]
 @click.option("--task", type=click.Choice(["binary", "multiclass", "regression"]), help="Override the inferred task.")
 @model_options
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="rai.yaml; flags override it.")
-@click.option("--only", help="Run only these analyzers, comma-separated (performance,fairness,drift,quality,errors,explanations,causal).")
+@click.option("--only", help="Run only these analyzers, comma-separated (performance,fairness,drift,quality,errors,explanations,counterfactuals,causal).")
 @click.option("--seed", type=int, help="Seed of every random step (default 0).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Folder for assessment.json.")
 @click.option("--report", is_flag=True, help="Also render the model card and dashboard into --out.")
@@ -34,7 +34,7 @@ __all__ = ["assess_command"]
 @quiet_option
 def assess_command(data, reference, labels_path, spec_changes, task, model_changes, config_path, only, seed,
                    out_dir, report, mlflow_log, mlflow_experiment, policy_path, quiet) -> None:
-    """Assess a model's data: performance, fairness, drift, quality (and errors, explanations with --model).
+    """Assess a model's data: performance, fairness, drift, quality (and errors; explanations and counterfactuals with --model).
 
     Without --target only the data analyzers (drift, quality) run.
 

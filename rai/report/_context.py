@@ -22,6 +22,7 @@ from rai.report._card_fields import normalise_card
 from rai.report._causal import causal_context, causal_overview
 from rai.report._checks import check_for, judge, section_status
 from rai.report._compliance import compliance_mapping
+from rai.report._counterfactuals import counterfactuals_context
 
 __all__ = ["DISPARITY_METRICS", "METRIC_LABELS", "Limits", "build_context"]
 
@@ -840,6 +841,13 @@ def _overview(ctx: dict[str, Any], reasons: dict[str, str]) -> list[dict[str, An
     else:
         out.append(not_run("Explanations", "explanations"))
 
+    cf = ctx.get("counterfactuals")
+    if cf:  # shown only when it ran (it needs a model), so predictions-only cards stay as they were
+        out.append({"area": "Counterfactuals", "tab": "counterfactuals", "status": "info",
+                    "headline": f"{cf['n_counterfactuals']} counterfactuals for {cf['n_rows']} rows",
+                    "detail": f"validity {_fmt(cf['validity'])}, {cf['n_without']} row(s) without one, "
+                              f"mean {_fmt(cf['mean_changed'], 2)} column(s) changed"})
+
     drift = ctx["drift"]
     if drift:
         head = ("Dataset drift" if drift["dataset_drift"] else "No dataset drift") + \
@@ -922,7 +930,7 @@ def build_context(assessment: Any, *, signature: dict[str, Any] | None = None, l
             "n_features": len(model.get("feature_names") or []) or None,
             "deployment_notes": [_clip(n, 2 * limits.text) for n in model.get("deployment_notes") or []],
         },
-        "present": [k for k in ("performance", "fairness", "errors", "explanations", "causal", "drift", "quality")
+        "present": [k for k in ("performance", "fairness", "errors", "explanations", "counterfactuals", "causal", "drift", "quality")
                     if results.get(k)],
         "notes": notes,
         "reasons": reasons,
@@ -930,6 +938,7 @@ def build_context(assessment: Any, *, signature: dict[str, Any] | None = None, l
         "fairness": _fairness(results.get("fairness"), limits, summaries, verdicts),
         "errors": _errors(results.get("errors"), limits, summaries),
         "explanations": _explanations(results.get("explanations"), limits, summaries),
+        "counterfactuals": counterfactuals_context(results.get("counterfactuals"), summaries),
         "drift": _drift(results.get("drift"), limits, summaries),
         "quality": _quality(results.get("quality"), limits, summaries),
         "causal": causal_context(results.get("causal"), text_limit=limits.text),

@@ -54,6 +54,8 @@ from rai.results._explanations import (
     ShapeFunction,
     SurrogateResult,
 )
+# after the explanations: the order of registration is the order of docs/metrics.md
+from rai.results._counterfactuals import Counterfactual, CounterfactualExample, CounterfactualResult, FlipRate
 
 __all__ = [
     "Results",
@@ -84,6 +86,10 @@ __all__ = [
     "PerformanceResult",
     "QualityIssue",
     "QualityResult",
+    "Counterfactual",
+    "CounterfactualExample",
+    "CounterfactualResult",
+    "FlipRate",
     "CohortFilter",
     "ErrorCohort",
     "ErrorHeatmap",
@@ -129,6 +135,7 @@ class Results(Result):
     errors: ErrorResult | None = None
     explanations: ExplanationResult | None = None
     causal: CausalResult | None = None
+    counterfactuals: CounterfactualResult | None = None
     notes: list[AnalyzerNote] = dataclasses.field(default_factory=list)
 
     def present(self) -> list[str]:

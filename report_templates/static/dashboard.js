@@ -605,6 +605,49 @@
     p.appendChild(card("Assumptions", [el("ul", null, c.assumptions.map(function (a) { return el("li", null, a); }))]));
   }
 
+  function renderCounterfactuals(p) {
+    var cf = DATA.counterfactuals;
+    if (!cf) { p.appendChild(notRun("counterfactuals")); return; }
+    var mono = Object.keys(cf.monotone).map(function (k) { return k + " " + cf.monotone[k]; }).join(", ");
+    p.appendChild(card("Counterfactuals", [el("p", { "class": "small" }, "The smallest changes that reach the desired outcome; every counterfactual shown was predicted again by the model and reached it. Method: " + (cf.method || "n/a") + "."),
+      kv([["Rows queried", int(cf.n_rows)], ["Counterfactuals", int(cf.n_counterfactuals) + " (up to " + cf.per_row + " per row; " + cf.n_without + " row(s) without one)"],
+        ["Validity", fmt(cf.validity)], ["Coverage", pct(cf.coverage)], ["Mean columns changed", fmt(cf.mean_changed, 2)],
+        ["Mean distance", fmt(cf.mean_distance)], ["Mean diversity", fmt(cf.mean_diversity)], ["Search time per row", fmt(cf.seconds_per_row, 3) + " s"],
+        ["Immutable", cf.immutable.join(", ") || "none"], mono ? ["Monotone", mono] : null, ["Plausible values from", String(cf.plausibility)]]),
+      cf.notes.length ? note(cf.notes.join(" ")) : null]));
+    if (cf.examples.length) {
+      var holder = el("div");
+      var state = { row: String(cf.examples[0].row) };
+      var draw = function () {
+        clear(holder);
+        var e = cf.examples.filter(function (x) { return String(x.row) === state.row; })[0];
+        holder.appendChild(kv([["Row", e.row + (e.row_id ? " (id " + e.row_id + ")" : "")], ["Chosen as", String(e.reason)],
+          ["Prediction", e.prediction + (isNum(e.score) ? " (probability of " + e.desired + ": " + fmt(e.score) + ")" : "")], ["Desired", e.desired]]));
+        if (!e.counterfactuals.length) { holder.appendChild(note("None found: " + e.message, true)); return; }
+        var headers = [{ label: "Values" }].concat(cf.columns.map(function (c) { return { label: c }; })).concat([{ label: "Prediction" }, { label: "Distance", num: 1 }]);
+        var rows = [{ cls: "muted", cells: ["original"].concat(e.values).concat([e.prediction, "–"]) }];
+        e.counterfactuals.forEach(function (c, i) {
+          rows.push({ cells: ["counterfactual " + (i + 1)].concat(c.cells.map(function (x) { return x.changed ? el("mark", { title: "changed" }, x.value) : x.value; }))
+            .concat([c.prediction + (isNum(c.score) ? " (" + fmt(c.score) + ")" : ""), fmt(c.distance)]) });
+        });
+        holder.appendChild(table(headers, rows, { scroll: true }));
+        holder.appendChild(el("ul", null, e.counterfactuals.map(function (c, i) {
+          return el("li", null, "Counterfactual " + (i + 1) + ": " + c.changes.map(function (ch) { return ch.feature + " " + ch.before + " → " + ch.after; }).join("; ") + " ⇒ " + e.prediction + " → " + c.prediction);
+        })));
+      };
+      p.appendChild(card("Example rows", [el("div", { "class": "controls" }, [
+        select("Row", cf.examples.map(function (e) { return { value: String(e.row), label: "row " + e.row + " (" + e.reason + ")" }; }), function (v) { state.row = v; draw(); }, state.row)
+      ]), holder]));
+      draw();
+    }
+    cf.flip.forEach(function (f) {
+      p.appendChild(card("Flip test: " + f.feature, [el("p", { "class": "small" }, "Share of rows whose prediction changes when only " + f.feature + " is set to another group, with " + Math.round(100 * (cf.confidence_level || 0.95)) + "% bootstrap intervals. Pairs from a group under " + cf.min_group_size + " rows are insufficient."),
+        ciBars(f.pairs, { lo: 0, width: 640 }),
+        table([{ label: "From → to" }, { label: "Rows", num: 1 }, { label: "Flipped", num: 1 }, { label: "Flip rate", num: 1 }, { label: "Interval" }, { label: "Evidence" }],
+          f.pairs.map(function (x) { return { cls: x.insufficient ? "muted" : null, cells: [x.label, int(x.count), int(x.n_flipped), fmt(x.value), ci(x.low, x.high), x.insufficient ? badge("insufficient") : "sufficient"] }; }), { scroll: true })]));
+    });
+  }
+
   function renderDrift(p) {
     var d = DATA.drift;
     if (!d) { p.appendChild(notRun("drift")); return; }
@@ -755,7 +798,7 @@
 
   // ------------------------------------------------------------------ tabs
   var RENDER = { overview: renderOverview, performance: renderPerformance, fairness: renderFairness, errors: renderErrors,
-                 explanations: renderExplanations, causal: renderCausal, drift: renderDrift, quality: renderQuality, compliance: renderCompliance, provenance: renderProvenance };
+                 explanations: renderExplanations, counterfactuals: renderCounterfactuals, causal: renderCausal, drift: renderDrift, quality: renderQuality, compliance: renderCompliance, provenance: renderProvenance };
   if (DATA.mitigation) { RENDER.mitigation = renderMitigation; }
   var rendered = {};
   var STATUS_COLOR = { attention: "#f87171", watch: "#fbbf24", ok: "#4ade80" };
