@@ -72,6 +72,8 @@ class CheckResult:
     n_current: int | None = None
     current_sha256: str | None = None
     attribution: Any = None
+    estimated: Any = None  # monitors._cbpe.PerformanceEstimate
+    multivariate: tuple[Any, ...] = ()  # monitors._multivariate.MultivariateDrift per method
 
     @classmethod
     def from_results(cls, *, drift: Any, quality: Any = None, performance: Any = None, fairness: Any = None,
@@ -176,6 +178,10 @@ def run_check(
     from rai._assessment import assess
     from rai.analyzers import default_analyzers
 
+    from monitors._depth import depth_checks, without_absent_target
+
+    full_spec, full_reference = spec, reference
+    spec, reference, label_notes = without_absent_target(spec, current, reference)
     names = ["drift", "quality"]
     has_labels = spec.target is not None and spec.target in current.columns and (
         spec.prediction is not None and spec.prediction in current.columns
@@ -188,7 +194,7 @@ def run_check(
     analyzers = default_analyzers(options=analyzer_options, enabled=names, seed=seed)
     assessment = assess(current, spec=spec, reference=reference, analyzers=analyzers, seed=seed)
     r = assessment.results
-    notes = [f"{n.analyzer}: {n.level}: {n.message}" for n in r.notes]
+    notes = label_notes + [f"{n.analyzer}: {n.level}: {n.message}" for n in r.notes]
     result = dataclasses.replace(
         CheckResult.from_results(
             drift=r.drift, quality=r.quality, performance=r.performance, fairness=r.fairness, notes=notes,
@@ -207,7 +213,8 @@ def run_check(
                                  **((options or {}).get("attribution") or {}))
         result = dataclasses.replace(result, attribution=attr,
                                      signals={**result.signals, "attribution.ndcg": attr.ndcg})
-    return result
+    return depth_checks(result, current, reference=full_reference, spec=full_spec, model=model, options=options,
+                        seed=seed)
 
 
 def _run_check_on_profile(

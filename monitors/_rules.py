@@ -53,6 +53,7 @@ def record_run(
     started_at: float,
 ) -> list[AlertOutcome]:
     """Store a finished check (a ``monitors.CheckResult``) and evaluate the alert rules."""
+    from monitors._depth import depth_summary
     from monitors._events import build_event, new_event_id, new_webhook_id, render_body
 
     now = store.clock()
@@ -148,6 +149,7 @@ def record_run(
             "notes": check.notes,
             "quality_issues": check.quality_issues(),
             "alerts": [dataclasses.asdict(o) for o in outcomes],
+            **depth_summary(check),
         }
         conn.execute(
             runs.update()

@@ -587,6 +587,7 @@ class Store:
                 )
             out = []
             for r in run_rows:
+                summary = json.loads(r.summary) if r.summary else None
                 run_alerts = []
                 for a in alert_rows:
                     if a.run_id != r.id:
@@ -606,7 +607,10 @@ class Store:
                         "n_reference": r.n_reference, "n_current": r.n_current,
                         "dataset_drift": r.dataset_drift, "share_drifted": r.share_drifted, "n_drifted": r.n_drifted,
                         "error": r.error,
-                        "summary": json.loads(r.summary) if r.summary else None,
+                        "summary": summary,
+                        # the deeper checks (monitors._depth), also under performance.estimated.* in signals
+                        "performance_estimated": (summary or {}).get("performance_estimated"),
+                        "multivariate": (summary or {}).get("multivariate") or {},
                         "columns": [
                             {k: c[k] for k in ("column", "role", "column_type", "method", "statistic", "threshold",
                                                "p_value", "p_value_adjusted", "psi", "drifted")}
