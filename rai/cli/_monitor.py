@@ -52,6 +52,7 @@ def _echo_outcome(out: Any) -> None:
                 f"window {out.window}: {d.n_drifted} of {d.n_columns} features drifted (share {d.share_drifted:.2f}); "
                 f"dataset drift: {'yes' if d.dataset_drift else 'no'}" + (f"; drifted: {', '.join(drifted)}" if drifted else "")
             )
+        _echo_depth(out.check)
         for a in out.alerts:
             if a.status == "fired":
                 click.echo(f"alert {a.rule} [{a.severity}] fired: event {a.event_id} queued for {len(a.webhook_ids)} endpoint(s)")
@@ -63,6 +64,23 @@ def _echo_outcome(out: Any) -> None:
     if r is not None and (r.attempts or r.dead or r.disabled):
         click.echo(f"webhooks: {r.delivered} delivered, {r.retrying} to retry, {r.dead} dead-lettered, "
                    f"{r.disabled} to disabled endpoints ({r.attempts} attempt(s))")
+
+
+def _echo_depth(check: Any) -> None:
+    """Estimated performance (with realized values when labels came) and multivariate drift."""
+    est = getattr(check, "estimated", None)
+    if est is not None:
+        parts = []
+        for m in est.metrics:
+            if m.value is None:
+                continue
+            text = f"{m.name} {m.value:.3f} [{m.ci_low:.3f}, {m.ci_high:.3f}]"
+            parts.append(text + (f" (realized {m.realized:.3f})" if m.realized is not None else ""))
+        click.echo(f"estimated performance (CBPE, {est.confidence:.0%} interval, no labels needed): " + "; ".join(parts))
+    for m in getattr(check, "multivariate", ()):
+        top = ", ".join(f for f, _ in m.top_features[:3])
+        click.echo(f"multivariate drift {m.method}: {m.statistic:.4f} (threshold {m.threshold:.4f}) "
+                   f"drifted: {'yes' if m.drifted else 'no'}" + (f"; separating features: {top}" if top else ""))
 
 
 @click.group("monitor", context_settings={"help_option_names": ["-h", "--help"]})
@@ -84,7 +102,8 @@ def monitor_group() -> None:
 @click.option("--profile", "profile_path", type=click.Path(dir_okay=False, path_type=Path),
               help="A stored reference profile (from `rai monitor profile`) instead of --reference.")
 @click.option("--model", "model_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Model file (.skops, or joblib/pickle with --trust-model): adds feature-attribution drift.")
+              help="Model file (.skops, or joblib/pickle with --trust-model): adds feature-attribution drift, and "
+                   "its scores give the performance estimated without labels.")
 @click.option("--trust-model", is_flag=True, help="Allow unpickling a joblib/pickle model file (runs its code).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="rai.yaml (monitor: section).")
 @click.option("--store", help="History store URL, e.g. sqlite:///monitor.db.")
