@@ -229,6 +229,42 @@ def history_command(store, config_path, monitor_name, limit, fmt) -> None:
         click.echo(format_history(runs))
 
 
+@monitor_group.command("report")
+@click.option("--store", help="History store URL.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="rai.yaml (monitor.store).")
+@click.option("--monitor", "monitor_name", help="The monitor to report on (needed when the store holds several).")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write: one self-contained HTML page (or JSON with --format json).")
+@click.option("--format", "fmt", type=click.Choice(["html", "json"]), default="html", show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=200, show_default=True, help="Most recent runs included.")
+def report_command(store, config_path, monitor_name, out_path, fmt, limit) -> None:
+    """The history over time: drift heat map, estimated vs realized performance, fairness,
+    multivariate drift, alerts and deliveries, as one offline HTML file (no network request)."""
+    import json
+
+    from rai._exceptions import ConfigError
+    from rai._serialize import to_jsonable
+
+    from monitors import Store
+    from monitors._report import render_report, report_data
+
+    _config, mcfg = _load(config_path)
+    url = store or (mcfg.store if _config.monitor.get("store") else None)
+    if url is None:
+        raise ConfigError("missing --store URL, e.g. --store sqlite:///monitor.db (or monitor.store in rai.yaml).")
+    st = Store(url)
+    try:
+        data = report_data(st, monitor=monitor_name, limit=limit)
+    finally:
+        st.close()
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "json":
+        out_path.write_text(json.dumps(to_jsonable(data), indent=2, ensure_ascii=False, allow_nan=False), encoding="utf-8")
+    else:
+        out_path.write_text(render_report(data), encoding="utf-8")
+    click.echo(f"wrote {out_path}: monitor {data['monitor']}, {len(data['windows'])} window(s), {len(data['alerts'])} alert(s)")
+
+
 @monitor_group.command("serve")
 @click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="rai.yaml with monitor.schedule, monitor.current and a reference.")
