@@ -486,6 +486,14 @@ class Store:
         with self.engine.connect() as conn:
             return list(conn.execute(sa.select(outbox).where(outbox.c.state == "pending").order_by(outbox.c.next_attempt_at)))
 
+    def make_pending_due(self, now: float) -> int:
+        """Make every pending delivery due at ``now`` (the receiver is back); the number changed."""
+        with self.engine.begin() as conn:
+            res = conn.execute(
+                outbox.update().where(outbox.c.state == "pending", outbox.c.next_attempt_at > now).values(next_attempt_at=now)
+            )
+            return int(res.rowcount)
+
     def lease_delivery(self, row: Any, owner: str, now: float, lease: float) -> bool:
         """Lease one pending delivery for this process; False when another holds it."""
         cond = sa.or_(outbox.c.lease_until.is_(None), outbox.c.lease_until < now)

@@ -60,10 +60,32 @@ def _echo_outcome(out: Any) -> None:
                 click.echo(f"alert {a.rule} [{a.severity}] suppressed: {a.reason}")
         for note in out.check.notes:
             click.echo(f"note: {note}", err=True)
-    r = out.delivery
+    _echo_delivery(out.delivery)
+
+
+def _echo_delivery(r: Any) -> None:
     if r is not None and (r.attempts or r.dead or r.disabled):
         click.echo(f"webhooks: {r.delivered} delivered, {r.retrying} to retry, {r.dead} dead-lettered, "
                    f"{r.disabled} to disabled endpoints ({r.attempts} attempt(s))")
+
+
+def _echo_pending(store: Any, now: float) -> None:
+    """Each delivery still pending, and when it is due (so nobody waits for nothing)."""
+    import datetime as dt
+
+    from monitors import redact_url
+
+    pending = store.pending_deliveries()
+    for row in pending:
+        when = dt.datetime.fromtimestamp(row.next_attempt_at, tz=dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
+        wait = row.next_attempt_at - now
+        due = "due now" if wait <= 0 else f"due {when} (in {wait:.0f} s)"
+        last = f"; last: {row.last_error}" if row.last_error else ""
+        click.echo(f"pending webhook {row.id} -> {row.endpoint} {redact_url(row.url, hide_path=row.format == 'slack')}: "
+                   f"{row.attempts} attempt(s){last}; {due}")
+    if pending:
+        click.echo(f"{len(pending)} pending: `rai monitor deliver --store {store.safe_url}` sends what is due; "
+                   "add --now to send everything at once.")
 
 
 def _echo_depth(check: Any) -> None:
@@ -111,7 +133,8 @@ def monitor_group() -> None:
 @click.option("--window", help="Label of the window checked (default: batch-<sha256 of the batch [and labels]>). "
               "Each window runs once.")
 @click.option("--name", help="Monitor name (default: monitor.name or 'default').")
-@click.option("--max-wait", type=float, help="Seconds to keep retrying webhooks before leaving them to `deliver`.")
+@click.option("--max-wait", type=click.FloatRange(min=0), help="Seconds to keep retrying webhooks before leaving them to "
+              "`deliver` (default: monitor.delivery.max_wait, 60 s); 0 tries each once.")
 @click.option("--fail-on-drift", is_flag=True, help="Exit 1 when dataset or prediction drift is found.")
 def run_command(reference, current, spec_changes, labels_path, profile_path, model_path, trust_model, config_path, store, webhook_url, window, name, max_wait, fail_on_drift) -> None:
     """Check one batch now: drift, quality (performance with labels); alert; send webhooks.
@@ -161,10 +184,18 @@ def run_command(reference, current, spec_changes, labels_path, profile_path, mod
         window = window or default_window
         ref_frame = read_table(reference).frame if reference is not None else None
         profile = _read_profile(mcfg.profile) if ref_frame is None else None
-        out = mon.check(frame, window=window, reference=ref_frame, profile=profile, max_wait=max_wait)
+        # the check is recorded (alerts and outbox committed) before any delivery is attempted
+        out = mon.check(frame, window=window, reference=ref_frame, profile=profile, deliver=False)
+        _echo_outcome(out)
+        budget = mcfg.delivery.max_wait if max_wait is None else max_wait
+        due = len(mon.store.due_deliveries(mon.clock()))
+        if due:
+            click.echo(f"sending {due} webhook(s); failures are retried for up to {budget:g} s (--max-wait, or "
+                       "monitor.delivery.max_wait), then left to `rai monitor deliver`.")
+        _echo_delivery(mon.deliver(max_wait=budget))
+        _echo_pending(mon.store, mon.clock())
     finally:
         mon.close()
-    _echo_outcome(out)
     if fail_on_drift and out.check is not None and out.check.drift is not None:
         if out.check.drift.dataset_drift or any(c.drifted for c in out.check.drift.prediction):
             raise click.exceptions.Exit(1)
@@ -182,10 +213,14 @@ def _read_profile(path: Path | None) -> Any:
 @click.option("--store", help="History store URL.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               help="rai.yaml (endpoint timeouts, tokens, URL policy).")
-@click.option("--max-wait", type=float, default=0.0, show_default=True,
+@click.option("--max-wait", type=click.FloatRange(min=0), default=0.0, show_default=True,
               help="Seconds to keep retrying what fails before leaving it for the next call.")
-def deliver_command(store, config_path, max_wait) -> None:
-    """Send what is pending in the outbox (after a crash, an outage, or from cron)."""
+@click.option("--now", "send_now", is_flag=True,
+              help="Send every pending delivery at once, not waiting for its backoff (the receiver is back).")
+def deliver_command(store, config_path, max_wait, send_now) -> None:
+    """Send what is pending in the outbox (after a crash, an outage, or from cron).
+
+    Each delivery left pending is listed with the time it is due."""
     from rai._exceptions import ConfigError
 
     from monitors import Store, WebhookSender
@@ -195,11 +230,15 @@ def deliver_command(store, config_path, max_wait) -> None:
     if url is None:
         raise ConfigError("missing --store URL, e.g. --store sqlite:///monitor.db (or monitor.store in rai.yaml).")
     st = Store(url)
+    if send_now:
+        n = st.make_pending_due(st.clock())
+        click.echo(f"--now: {n} pending deliver(ies) made due now.")
     with WebhookSender(st, endpoints={e.name: e for e in mcfg.webhooks}, policy=mcfg.delivery, network=mcfg.network) as sender:
         report = sender.drain(max_wait=max_wait)
     left = len(st.pending_deliveries())
     click.echo(f"webhooks: {report.delivered} delivered, {report.retrying} to retry, {report.dead} dead-lettered, "
                f"{report.disabled} to disabled endpoints ({report.attempts} attempt(s)); {left} pending.")
+    _echo_pending(st, st.clock())
 
 
 @monitor_group.command("history")
