@@ -22,6 +22,8 @@ Signals (all floats; booleans are 0 / 1):
 ``fairness.<metric>.<feature>``    the difference of a fairness metric, when labels are present
 ``attribution.ndcg``               with a model: NDCG of the batch's feature-importance ranking
                                    against the reference's (1 = same order; see _attribution.py)
+``performance.estimated.<metric>`` estimated from the scores, no labels needed (see _depth.py)
+``multivariate.<method>.<field>``  multivariate drift: statistic, threshold, drifted (_depth.py)
 =================================  ===========================================================
 """
 
@@ -55,6 +57,8 @@ SIGNALS = (
     "performance.<metric>",
     "fairness.<metric>.<feature>",
     "attribution.ndcg",
+    "performance.estimated.<metric>",
+    "multivariate.<method>.<field>",
 )
 
 
