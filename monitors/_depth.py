@@ -30,6 +30,10 @@ __all__ = ["depth_checks", "depth_summary", "without_absent_target"]
 
 log = logging.getLogger(__name__)
 
+#: Below these sizes the reference chunks and the cross-validation folds are too small to mean anything.
+MIN_REFERENCE_ROWS = 100
+MIN_BATCH_ROWS = 20
+
 
 def without_absent_target(spec: DatasetSpec, current: pd.DataFrame,
                           reference: pd.DataFrame | None) -> tuple[DatasetSpec, pd.DataFrame | None, list[str]]:
@@ -143,8 +147,15 @@ def depth_checks(result: Any, current: pd.DataFrame, *, reference: pd.DataFrame 
     estimate, more = _estimate(reference, current, spec=spec, model=model, features=features,
                                options=_options(options, "estimation"), seed=seed)
     notes += more
-    multivariate = _multivariate(reference, current, features=features, categorical=categorical,
-                                 options=_options(options, "multivariate"), seed=seed) if features else []
+    multivariate: list[Any] = []
+    mv_options = _options(options, "multivariate")
+    if len(reference) < MIN_REFERENCE_ROWS or len(current) < MIN_BATCH_ROWS or not features:
+        if mv_options.get("methods", True):
+            notes.append(f"multivariate drift skipped: it needs at least {MIN_REFERENCE_ROWS} reference rows and "
+                         f"{MIN_BATCH_ROWS} batch rows (got {len(reference)} and {len(current)})")
+    else:
+        multivariate = _multivariate(reference, current, features=features, categorical=categorical,
+                                     options=mv_options, seed=seed)
     signals = dict(result.signals)
     if estimate is not None:
         signals.update(estimate.signals())

@@ -96,7 +96,8 @@ class _Encoder:
     def fit(self, frame: pd.DataFrame, numeric: Sequence[str], categorical: Sequence[str]) -> _Encoder:
         self.numeric = list(numeric)
         self.categorical = list(categorical)
-        self.medians = {c: float(pd.to_numeric(frame[c], errors="coerce").median()) for c in self.numeric}
+        medians = {c: float(pd.to_numeric(frame[c], errors="coerce").median()) for c in self.numeric}
+        self.medians = {c: (m if np.isfinite(m) else 0.0) for c, m in medians.items()}  # an all-missing column: 0
         self.shares = {c: frame[c].astype(str).value_counts(normalize=True) for c in self.categorical}
         self.codes = {c: {v: i for i, v in enumerate(s.index)} for c, s in self.shares.items()}
         return self

@@ -90,3 +90,10 @@ def test_missing_feature_and_unfitted_detector_are_clear_errors():
         ReconstructionDrift(features=["x1", "x3"]).fit(reference).compute(reference[["x1", "x2"]])
     with pytest.raises(DataContractError, match="call fit"):
         DomainClassifierDrift(features=["x1"]).compute(reference)
+
+
+def test_too_few_rows_skip_multivariate_with_a_note_not_an_error():
+    reference, current = _frame(80, 0.8, 7), _frame(50, -0.8, 8)
+    check = run_check(current, reference=reference, spec=DatasetSpec())
+    assert check.multivariate == ()
+    assert any("multivariate drift skipped: it needs at least 100 reference rows" in n for n in check.notes)
