@@ -26,7 +26,7 @@ import pandas as pd
 from rai._exceptions import ConfigError
 from rai._spec import DatasetSpec
 
-__all__ = ["depth_checks", "depth_summary", "without_absent_target"]
+__all__ = ["depth_checks", "depth_metrics", "depth_summary", "without_absent_target"]
 
 log = logging.getLogger(__name__)
 
@@ -172,3 +172,13 @@ def depth_summary(check: Any) -> dict[str, Any]:
         "performance_estimated": None if estimate is None else estimate.to_dict(),
         "multivariate": {m.method: m.to_dict() for m in getattr(check, "multivariate", ())},
     }
+
+
+def depth_metrics(check: Any) -> list[Any]:
+    """The deeper checks as metric-stream records (``rai.results.Metric``: value, interval, n),
+    for consumers that judge paths rather than plain signals."""
+    estimate = getattr(check, "estimated", None)
+    records = [] if estimate is None else estimate.metric_records()
+    for m in getattr(check, "multivariate", ()):
+        records.extend(m.metric_records())
+    return records

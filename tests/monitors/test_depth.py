@@ -128,3 +128,18 @@ def test_cli_run_on_a_batch_without_labels_prints_the_estimates(tmp_path, acs_sm
     (run,) = json.loads(hist.stdout)
     assert 0.5 < run["signals"]["performance.estimated.accuracy"] < 1.0
     assert np.isfinite(run["multivariate"]["pca_reconstruction"]["threshold"])
+
+
+def test_metric_records_carry_the_intervals(acs_small):
+    from monitors._depth import depth_metrics
+
+    ref, cur = acs_small
+    check = run_check(cur.drop(columns=["employed"]), reference=ref, spec=_acs_spec(),
+                      options={"multivariate": {"methods": ["pca_reconstruction"]}})
+    records = {m.path: m for m in depth_metrics(check)}
+    acc = records["performance.estimated.accuracy"]
+    assert (acc.value, acc.ci_low, acc.ci_high, acc.n) == (
+        check.estimated.get("accuracy").value, check.estimated.get("accuracy").ci_low,
+        check.estimated.get("accuracy").ci_high, len(cur))
+    pca = records["multivariate.pca_reconstruction.statistic"]
+    assert pca.value == check.signals["multivariate.pca_reconstruction.statistic"] and pca.has_interval
