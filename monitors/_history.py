@@ -45,7 +45,7 @@ def format_history(runs: list[dict[str, Any]], *, columns: bool = True) -> str:
                     f"stat {_num(c['statistic'], '.4f')} (threshold {_num(c['threshold'])}){p}  psi {_num(c['psi'], '.3f')}"
                 )
         est = (r.get("performance_estimated") or {}).get("metrics") or {}
-        shown_est = [f"{name} {m['value']:.3f} [{_num(m['ci_low'])}, {_num(m['ci_high'])}]"
+        shown_est = [f"{name} {m['value']:.3f} [{_num(m['ci_low'], '.3f')}, {_num(m['ci_high'], '.3f')}]"
                      + (f" realized {m['realized']:.3f}" if m.get("realized") is not None else "")
                      for name, m in est.items() if name in ("accuracy", "roc_auc") and m.get("value") is not None]
         if shown_est:

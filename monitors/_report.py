@@ -22,8 +22,7 @@ def _iso(t: float | None) -> str | None:
     return None if t is None else dt.datetime.fromtimestamp(t, tz=dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
 
 
-def _monitor_of(runs: list[dict[str, Any]], monitor: str | None) -> str | None:
-    names = sorted({r["monitor"] for r in runs})
+def _monitor_of(names: list[str], monitor: str | None) -> str | None:
     if monitor is not None:
         if monitor not in names:
             raise ConfigError(f"--monitor {monitor!r}: the store holds no run of it; monitors in the store: {names}.")
@@ -35,7 +34,7 @@ def _monitor_of(runs: list[dict[str, Any]], monitor: str | None) -> str | None:
 
 def report_data(store: Any, *, monitor: str | None = None, limit: int = 200) -> dict[str, Any]:
     """The report's data: per-window series of the stored checks, alerts and deliveries."""
-    name = _monitor_of(store.history(limit=100_000), monitor)
+    name = _monitor_of(store.monitors(), monitor)
     history = store.history(monitor=name, limit=limit) if name else []
     runs = sorted(history, key=lambda r: (r["started_at"], r["id"]))
     done = [r for r in runs if r["status"] == "done"]

@@ -630,6 +630,11 @@ class Store:
                 )
             return out
 
+    def monitors(self) -> list[str]:
+        """Names of the monitors with runs in this store."""
+        with self.engine.connect() as conn:
+            return sorted(r[0] for r in conn.execute(sa.select(runs.c.monitor).distinct()))
+
     def deliveries(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(sa.select(outbox).order_by(outbox.c.created_at))]

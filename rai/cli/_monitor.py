@@ -96,7 +96,7 @@ def _echo_depth(check: Any) -> None:
         for m in est.metrics:
             if m.value is None:
                 continue
-            text = f"{m.name} {m.value:.3f} [{m.ci_low:.3f}, {m.ci_high:.3f}]"
+            text = f"{m.name} {m.value:.3f}" + (f" [{m.ci_low:.3f}, {m.ci_high:.3f}]" if m.ci_low is not None else "")
             parts.append(text + (f" (realized {m.realized:.3f})" if m.realized is not None else ""))
         click.echo(f"estimated performance (CBPE, {est.confidence:.0%} interval, no labels needed): " + "; ".join(parts))
     for m in getattr(check, "multivariate", ()):

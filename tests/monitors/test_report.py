@@ -43,7 +43,7 @@ def test_demo_store_report_renders_offline_with_a_chart_per_signal(demo_store, t
     expected |= {f"multivariate.{m}" for m in data["multivariate"]}
     expected |= set(data["fairness"]) | set(data["other_signals"])
     assert {"performance.estimated.accuracy", "performance.estimated.roc_auc", "multivariate.domain_classifier",
-            "multivariate.pca_reconstruction"} <= expected
+            "multivariate.pca_reconstruction", "fairness.demographic_parity.SEX"} <= expected
     with browser_page() as (page, events):
         page.goto(out.as_uri())
         page.wait_for_selector("#alerts")
