@@ -317,7 +317,7 @@ class ReconstructionDrift:
         # the sd of a chunk's mean shrinks as 1 / sqrt(rows): rescale it from the chunks' size to the window's
         sd = float(np.std(self.chunks_, ddof=1)) * np.sqrt(self.chunk_size_ / len(e))
         centre = float(np.mean(self.chunks_))
-        upper, lower = centre + self.n_sd * sd, centre - self.n_sd * sd
+        upper, lower = float(centre + self.n_sd * sd), float(centre - self.n_sd * sd)
         half = float(norm.ppf(0.5 + self.confidence / 2)) * float(e.std(ddof=1)) / np.sqrt(len(e))
         return MultivariateDrift(
             method=self.method, statistic=stat, threshold=upper, lower_threshold=lower,
