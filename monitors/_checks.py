@@ -31,10 +31,12 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
 
+from rai.results import Metric, PathDoc, document_paths, metric_stream, register_section
 from rai._io import join_labels
 from rai._spec import DatasetSpec
 
@@ -91,6 +93,19 @@ class CheckResult:
             current_sha256=current_sha256,
         )
 
+    def assessment_dict(self) -> dict[str, Any]:
+        """The check's results in the form of assessment.json, so the metric stream reads them."""
+        from rai._serialize import to_jsonable
+
+        from monitors._depth import depth_sections
+
+        results = {k: to_jsonable(getattr(self, k)) for k in ("drift", "quality", "performance", "fairness")
+                   if getattr(self, k) is not None}
+        if self.attribution is not None:
+            results["attribution"] = {"ndcg": self.attribution.ndcg, "method": self.attribution.method}
+        results.update(depth_sections(self))
+        return {"results": results}
+
     def column_results(self) -> list[dict[str, Any]]:
         if self.drift is None:
             return []
@@ -123,34 +138,47 @@ def _num(v: Any) -> float | None:
     return v if math.isfinite(v) else None
 
 
-def signals_from(*, drift: Any = None, quality: Any = None, performance: Any = None, fairness: Any = None) -> dict[str, float | None]:
-    """Named numbers for the alert rules, from the analyzers' results (see the module docstring)."""
-    s: dict[str, float | None] = {}
+@register_section("attribution")
+def _walk_attribution(section: dict[str, Any]) -> Iterator[Metric]:
+    """The monitor's attribution drift (NDCG of the batch's importance ranking against the reference's)."""
+    yield Metric("attribution.ndcg", section.get("ndcg"), headline=True)
+
+
+document_paths("attribution", [
+    PathDoc("attribution.ndcg", (), "monitor only: NDCG of a batch's feature-importance ranking against the reference's (1 = same order)", "never"),
+])
+
+
+def signals_from(*, drift: Any = None, quality: Any = None, performance: Any = None, fairness: Any = None,
+                 attribution: Any = None) -> dict[str, float | None]:
+    """The historic signal names, each read from the metric stream through its alias (``SIGNAL_ALIASES``)."""
+    from monitors._config import signal_alias
+
+    check = CheckResult(drift=drift, quality=quality, performance=performance, fairness=fairness, attribution=attribution)
+    stream = metric_stream(check.assessment_dict())
+    by_key = {(m.path, m.qualifiers): m.value for m in stream}
+    names: list[str] = []
     if drift is not None:
-        s["dataset_drift"] = float(bool(drift.dataset_drift))
-        s["share_drifted"] = float(drift.share_drifted)
-        s["n_drifted"] = float(drift.n_drifted)
-        s["prediction_drift"] = float(any(c.drifted for c in drift.prediction if c.role != "target"))
-        s["target_drift"] = float(any(c.drifted for c in drift.prediction if c.role == "target"))
+        names += ["dataset_drift", "share_drifted", "n_drifted", "prediction_drift", "target_drift"]
         for c in list(drift.columns) + list(drift.prediction):
-            s[f"column_drift.{c.column}"] = float(bool(c.drifted))
-            s[f"drift_statistic.{c.column}"] = _num(c.statistic)
+            names += [f"column_drift.{c.column}", f"drift_statistic.{c.column}"]
     if quality is not None:
-        cols = list(quality.columns)
-        s["quality.max_missing_share"] = max((float(c.missing_share) for c in cols), default=0.0)
-        s["quality.duplicate_row_share"] = float(quality.duplicate_row_share)
-        s["quality.max_out_of_range_share"] = max(
-            (float(c.out_of_range_share) for c in cols if c.out_of_range_share is not None), default=0.0
-        )
-        s["quality.unseen_categories"] = float(sum(int(c.unseen_count) for c in cols))
+        names += ["quality.max_missing_share", "quality.duplicate_row_share", "quality.max_out_of_range_share", "quality.unseen_categories"]
     if performance is not None:
-        for name, value in performance.overall.items():
-            s[f"performance.{name}"] = _num(value)
+        names += [f"performance.{name}" for name in performance.overall]
     if fairness is not None:
-        for m in fairness.metrics:
-            if m.difference is not None and m.name in ("demographic_parity", "equalized_odds", "equal_opportunity"):
-                s[f"fairness.{m.name}.{m.sensitive_feature}"] = _num(m.difference)
-    return s
+        names += [f"fairness.{m.name}.{m.sensitive_feature}" for m in fairness.metrics
+                  if m.name in ("demographic_parity", "equalized_odds", "equal_opportunity")]
+    if attribution is not None:
+        names.append("attribution.ndcg")
+    out: dict[str, float | None] = {}
+    for name in names:
+        path, quals = signal_alias(name)
+        value = by_key.get((path, quals))
+        if value is None and path.startswith("drift.columns."):  # prediction / score / target columns
+            value = by_key.get((path.replace("drift.columns.", "drift.prediction.", 1), quals))
+        out[name] = _num(value)
+    return out
 
 
 def run_check(
@@ -216,7 +244,7 @@ def run_check(
                                  positive_label=spec.positive_label, seed=seed,
                                  **((options or {}).get("attribution") or {}))
         result = dataclasses.replace(result, attribution=attr,
-                                     signals={**result.signals, "attribution.ndcg": attr.ndcg})
+                                     signals={**result.signals, **signals_from(attribution=attr)})
     return depth_checks(result, current, reference=full_reference, spec=full_spec, model=model, options=options,
                         seed=seed)
 

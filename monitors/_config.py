@@ -94,57 +94,158 @@ def _str(value: Any, where: str) -> str:
     return value
 
 
+#: The monitor's historic signal names, each an alias of a metric-stream path and its qualifiers.
+SIGNAL_ALIASES = {
+    "dataset_drift": "drift.dataset_drift",
+    "share_drifted": "drift.share_drifted",
+    "n_drifted": "drift.n_drifted",
+    "prediction_drift": "drift.prediction_drift",
+    "target_drift": "drift.target_drift",
+    "quality.max_missing_share": "quality.max_missing_share",
+    "quality.duplicate_row_share": "quality.duplicate_row_share",
+    "quality.max_out_of_range_share": "quality.max_out_of_range_share",
+    "quality.unseen_categories": "quality.unseen_categories",
+    "attribution.ndcg": "attribution.ndcg",
+}
+
+#: An alert fires when its condition holds; the policy check it is judged as requires the opposite.
+_NEGATED = {">=": "<", ">": "<=", "<=": ">", "<": ">=", "==": "!=", "!=": "=="}
+
+#: Qualifier keys a rule may carry (those of a gate check).
+RULE_QUALIFIERS = ("sensitive_feature", "group", "column", "feature", "method", "cohort", "treatment", "from_group", "to_group",
+                   "class_label")
+
+
+def signal_alias(signal: str, where: str = "signal") -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The metric path and qualifiers a historic signal name stands for (``column_drift.AGEP`` ->
+    ``drift.columns.drifted`` with ``column: AGEP``)."""
+    if signal in SIGNAL_ALIASES:
+        return SIGNAL_ALIASES[signal], ()
+    head, _, rest = signal.partition(".")
+    if head == "column_drift" and rest:
+        return "drift.columns.drifted", (("column", rest),)
+    if head == "drift_statistic" and rest:
+        return "drift.columns.statistic", (("column", rest),)
+    if head == "performance" and rest and "." not in rest:
+        return signal, ()
+    if (head == "performance" and rest.startswith("estimated.") and rest.count(".") == 1) or (
+            head == "multivariate" and rest.count(".") == 1):  # the deeper checks (monitors._depth)
+        return signal, ()
+    if head == "fairness" and rest.count(".") >= 1:
+        name, _, feature = rest.partition(".")
+        return f"fairness.{name}.difference", (("sensitive_feature", feature),)
+    raise ConfigError(
+        f"{where}: unknown signal {signal!r}; use `metric:` with a metric path (docs/metrics.md), or one of the "
+        f"signal names {sorted(SIGNAL_ALIASES)}, column_drift.<column>, drift_statistic.<column>, performance.<metric>, "
+        "fairness.<metric>.<feature>."
+    )
+
+
 @dataclasses.dataclass(frozen=True)
 class Rule:
-    """An alert rule: a signal compared with a threshold, over consecutive windows, with a cooldown.
+    """An alert rule: a policy check on a metric-stream path, over consecutive windows, with a cooldown.
 
-    ``signal`` names one of the run's signals (``dataset_drift``, ``share_drifted``,
-    ``prediction_drift``, ``column_drift.<column>``, ``quality.max_missing_share``,
-    ``performance.<metric>``, ...; see ``monitors.SIGNALS``). The rule is breached in a window
-    when ``value <op> threshold``; it fires when it is breached in ``consecutive`` windows in a
-    row, and then stays quiet for ``cooldown`` seconds (de-duplication per monitor and rule).
+    ``metric`` is a path of the metric stream (docs/metrics.md) and ``qualifiers`` pick its numbers,
+    exactly as a gate check's; ``signal:`` names (``dataset_drift``, ``column_drift.<column>``,
+    ``fairness.<metric>.<feature>``, ...) are aliases of paths (``SIGNAL_ALIASES``). The alert's
+    condition is ``value <op> threshold`` (``op: "<", threshold: 0.8`` fires when the ratio is below
+    0.8); it is judged by the gate as the check that requires the opposite, with the same
+    ``decide_on`` (``ci``: fire only when the whole interval meets the condition) and
+    ``on_insufficient`` (too little evidence never fires unless ``fail``). It fires when breached in
+    ``consecutive`` windows in a row, then stays quiet for ``cooldown`` seconds.
     """
 
     name: str
     signal: str
     op: str = ">="
-    threshold: float = 1.0
+    threshold: float | bool = 1.0
     consecutive: int = 1
     cooldown: float = 86400.0
     severity: str = "warning"
+    metric: str = ""
+    qualifiers: tuple[tuple[str, str], ...] = ()
+    decide_on: str = "point"
+    on_insufficient: str = "warn"
 
-    def breached(self, value: float | None) -> bool:
-        if value is None:
-            return False
-        t = self.threshold
-        return {
-            ">=": value >= t,
-            ">": value > t,
-            "<=": value <= t,
-            "<": value < t,
-            "==": value == t,
-            "!=": value != t,
-        }[self.op]
+    def __post_init__(self) -> None:
+        if not self.metric:  # a rule built from a signal name: its path and qualifiers
+            metric, quals = signal_alias(self.signal)
+            object.__setattr__(self, "metric", metric)
+            object.__setattr__(self, "qualifiers", quals)
+
+    def as_check(self) -> Any:
+        """The gate check this rule is judged as: it passes when the alert's condition does not hold."""
+        from rai.gate import Check
+        from rai.gate._policy import CORE_QUALIFIERS
+
+        quals = dict(self.qualifiers)
+        return Check(
+            name=self.name, metric=self.metric, op=_NEGATED[self.op], threshold=self.threshold,
+            decide_on=self.decide_on, on_insufficient=self.on_insufficient,
+            extra_qualifiers=tuple((k, v) for k, v in self.qualifiers if k not in CORE_QUALIFIERS),
+            **{k: v for k, v in quals.items() if k in CORE_QUALIFIERS},
+        )
 
     @classmethod
     def from_mapping(cls, raw: Any, where: str) -> Rule:
         raw = _mapping(raw, where)
-        _check_keys(raw, {"name", "signal", "op", "threshold", "consecutive", "cooldown", "severity"}, where)
-        signal = _str(raw.get("signal"), f"{where}.signal")
+        _check_keys(raw, {"name", "signal", "metric", "op", "threshold", "consecutive", "cooldown", "severity",
+                          "decide_on", "on_insufficient", *RULE_QUALIFIERS}, where)
+        if ("signal" in raw) == ("metric" in raw):
+            raise ConfigError(f"{where} needs exactly one of 'metric' (a metric path, docs/metrics.md) or 'signal' (an alias); "
+                              f"got {'both' if 'signal' in raw else 'neither'}.")
         op = raw.get("op", ">=")
         if op not in OPERATORS:
             raise ConfigError(f"{where}.op must be one of {list(OPERATORS)}; got {op!r}.")
         severity = raw.get("severity", "warning")
         if severity not in SEVERITIES:
             raise ConfigError(f"{where}.severity must be one of {list(SEVERITIES)}; got {severity!r}.")
+        decide_on = raw.get("decide_on", "point")
+        if decide_on not in ("point", "ci"):
+            raise ConfigError(f"{where}.decide_on must be one of ['point', 'ci']; got {decide_on!r}.")
+        on_insufficient = raw.get("on_insufficient", "warn")
+        if on_insufficient not in ("fail", "warn", "pass"):
+            raise ConfigError(f"{where}.on_insufficient must be one of ['fail', 'warn', 'pass']; got {on_insufficient!r}.")
+        quals = []
+        for key in RULE_QUALIFIERS:
+            if key in raw:
+                value = raw[key]
+                if isinstance(value, bool) or not isinstance(value, (str, int, float)) or str(value) == "":
+                    raise ConfigError(f"{where}.{key} must be a name (text); got {value!r}.")
+                quals.append((key, str(value)))
+        threshold = raw.get("threshold", 1.0)
+        if isinstance(threshold, bool):
+            if op not in ("==", "!="):
+                raise ConfigError(f"{where}.threshold may be true/false only with op == or !=; got op {op!r}.")
+        else:
+            threshold = _number(threshold, f"{where}.threshold")
+        consecutive = int(_number(raw.get("consecutive", 1), f"{where}.consecutive", minimum=1, integer=True))
+        cooldown = parse_duration(raw.get("cooldown", "24h"), f"{where}.cooldown")
+        if "signal" in raw:
+            signal = _str(raw.get("signal"), f"{where}.signal")
+            metric, alias_quals = signal_alias(signal, f"{where}.signal")
+            quals = [*alias_quals, *quals]
+        else:
+            metric = _str(raw.get("metric"), f"{where}.metric")
+            from rai.gate import parse_metric_path
+
+            try:
+                parse_metric_path(metric)
+            except ConfigError as exc:
+                raise ConfigError(f"{where}.metric: {exc}") from None
+            signal = metric + "".join(f" {k}={v}" for k, v in quals)
         return cls(
             name=_str(raw.get("name", signal), f"{where}.name"),
             signal=signal,
             op=op,
-            threshold=_number(raw.get("threshold", 1.0), f"{where}.threshold"),
-            consecutive=int(_number(raw.get("consecutive", 1), f"{where}.consecutive", minimum=1, integer=True)),
-            cooldown=parse_duration(raw.get("cooldown", "24h"), f"{where}.cooldown"),
+            threshold=threshold,
+            consecutive=consecutive,
+            cooldown=cooldown,
             severity=severity,
+            metric=metric,
+            qualifiers=tuple(quals),
+            decide_on=decide_on,
+            on_insufficient=on_insufficient,
         )
 
 

@@ -26,7 +26,7 @@ import pandas as pd
 from rai._exceptions import ConfigError
 from rai._spec import DatasetSpec
 
-__all__ = ["depth_checks", "depth_metrics", "depth_summary", "without_absent_target"]
+__all__ = ["depth_checks", "depth_metrics", "depth_sections", "depth_summary", "without_absent_target"]
 
 log = logging.getLogger(__name__)
 
@@ -163,6 +163,17 @@ def depth_checks(result: Any, current: pd.DataFrame, *, reference: pd.DataFrame 
         signals.update(m.signals())
     return dataclasses.replace(result, estimated=estimate, multivariate=tuple(multivariate), signals=signals,
                                notes=notes)
+
+
+def depth_sections(check: Any) -> dict[str, Any]:
+    """The deeper checks as result sections of the check's metric stream (walkers in _cbpe.py, _multivariate.py)."""
+    out: dict[str, Any] = {}
+    estimate = getattr(check, "estimated", None)
+    if estimate is not None:
+        out["performance_estimated"] = estimate.to_dict()
+    if getattr(check, "multivariate", ()):
+        out["multivariate"] = {m.method: m.to_dict() for m in check.multivariate}
+    return out
 
 
 def depth_summary(check: Any) -> dict[str, Any]:

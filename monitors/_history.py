@@ -5,7 +5,26 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-__all__ = ["format_history"]
+__all__ = ["format_history", "window_headline"]
+
+
+def window_headline(n_drifted: int | None, n_columns: int | None, share: float | None, needs: float | None,
+                    alerts: list[tuple[str, str]]) -> str:
+    """What happened in a window, in words: "3 of 12 features drifted (share 0.25; dataset drift needs
+    0.5); alert feature-drift fired". ``alerts`` holds ``(rule, status)`` pairs."""
+    if share is None:
+        text = "no drift result"
+    else:
+        of = f" of {n_columns}" if n_columns is not None else ""
+        text = f"{n_drifted}{of} features drifted (share {share:.2f}"
+        if needs is not None:
+            text += f"; dataset drift needs {needs:g}" if share < needs else f"; dataset drift: share reaches {needs:g}"
+        text += ")"
+    if alerts:
+        text += "; " + ", ".join(f"alert {rule} {status}" for rule, status in alerts)
+    else:
+        text += "; no alert"
+    return text
 
 
 def _time(t: float | None) -> str:
@@ -24,13 +43,17 @@ def format_history(runs: list[dict[str, Any]], *, columns: bool = True) -> str:
         return "no runs yet."
     lines: list[str] = []
     for r in runs:
-        drift = {None: "-", True: "DRIFT", False: "no drift"}[r["dataset_drift"]]
-        share = "-" if r["share_drifted"] is None else f"{r['n_drifted']} drifted, share {r['share_drifted']:.2f}"
+        summary = r.get("summary") or {}
+        headline = window_headline(r["n_drifted"], summary.get("n_columns"), r["share_drifted"],
+                                   summary.get("drift_share_threshold"), [(a["rule"], a["status"]) for a in r["alerts"]])
         lines.append(
             f"run {r['id']}  monitor {r['monitor']}  window {r['window']}  {r['status']}  {_time(r['started_at'])}  "
             f"rows {r['n_current'] if r['n_current'] is not None else '-'} vs {r['n_reference'] if r['n_reference'] is not None else '-'}  "
-            f"{drift} ({share})"
+            f"{headline}"
         )
+        for d in summary.get("rules") or []:
+            if d.get("outcome") == "insufficient evidence":
+                lines.append(f"    rule     {d['rule']}: insufficient evidence ({d.get('reason')})")
         if r.get("error"):
             lines.append(f"    error: {r['error']}")
         if columns:

@@ -18,7 +18,7 @@ from typing import Any
 from monitors._config import RETRAINING_EVENT, MonitorConfig, Rule
 from monitors._store import Store, alerts, column_results, events, outbox, runs, signals
 
-__all__ = ["AlertOutcome", "record_run"]
+__all__ = ["AlertOutcome", "RuleDecision", "decide_rules", "record_run"]
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,63 @@ class AlertOutcome:
     reason: str | None
     event_id: str | None
     webhook_ids: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class RuleDecision:
+    """How the policy judged one rule in one window (before streaks and cooldowns).
+
+    ``outcome`` is the gate's outcome of the check the rule is judged as (``pass``: the alert's
+    condition does not hold; ``fail``: it holds; ``insufficient evidence``); ``breached`` says
+    whether it counts toward firing (insufficient evidence only with ``on_insufficient: fail``).
+    """
+
+    rule: str
+    metric: str
+    qualifiers: dict[str, str]
+    outcome: str
+    breached: bool
+    value: float | bool | None
+    low: float | None
+    high: float | None
+    reason: str
+    excluded: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**dataclasses.asdict(self), "excluded": list(self.excluded),
+                "interval": [self.low, self.high] if self.low is not None and self.high is not None else None}
+
+
+def decide_rules(config: MonitorConfig, check: Any) -> list[RuleDecision]:
+    """Judge every rule of ``config`` on one window's results, with the gate's resolver and comparator.
+
+    Pure: reads the check's metric stream, writes nothing. A rule naming a number this window
+    does not have (a column absent from the batch) is insufficient evidence, with the reason.
+    """
+    from rai._exceptions import ConfigError
+    from rai.gate import FAIL, INSUFFICIENT
+    from rai.gate._decide import _evaluate_check
+    from rai.results import metric_stream
+
+    doc = check.assessment_dict()
+    stream = metric_stream(doc)
+    out = []
+    for rule in config.rules:
+        try:
+            result = _evaluate_check(rule.as_check(), doc, None, (stream, None))
+        except ConfigError as exc:
+            why = str(exc).split(": ", 1)[-1]
+            out.append(RuleDecision(rule.name, rule.metric, dict(rule.qualifiers), INSUFFICIENT,
+                                    rule.on_insufficient == "fail", None, None, None, why))
+            continue
+        m = result.shown.measurement
+        breached = result.outcome == FAIL or (result.outcome == INSUFFICIENT and rule.on_insufficient == "fail")
+        # the reason of the check speaks of the opposite requirement; say what the alert saw
+        reason = result.reason if result.outcome == INSUFFICIENT else (
+            f"{m.label}: {m.value} {rule.op} {rule.threshold}" + (" holds" if breached else " does not hold"))
+        out.append(RuleDecision(rule.name, rule.metric, dict(rule.qualifiers), result.outcome, breached, m.value,
+                                m.low, m.high, reason, tuple(e for d in result.details for e in d.measurement.excluded)))
+    return out
 
 
 def _jsonable(value: Any) -> Any:
@@ -69,16 +126,24 @@ def record_run(
         if sig_rows:
             conn.execute(signals.insert(), sig_rows)
 
+        decisions = decide_rules(config, check)
+        # each rule's outcome is kept per window: the streak of consecutive windows reads it back
+        if decisions:
+            conn.execute(signals.insert(), [
+                {"run_id": run_id, "monitor": config.name, "name": f"rule:{d.rule}",
+                 "value": 1.0 if d.breached else (None if d.outcome == "insufficient evidence" else 0.0)}
+                for d in decisions
+            ])
         disabled = store.disabled_endpoints(conn)
-        for rule in config.rules:
-            value = check.signals.get(rule.signal)
-            if not rule.breached(value):
+        for rule, decision in zip(config.rules, decisions):
+            if not decision.breached:
                 continue
+            value = None if decision.value is None else float(decision.value)
             streak_ok = True
             reason = None
             if rule.consecutive > 1:
-                previous = store.previous_signal_values(conn, config.name, rule.signal, run_id, rule.consecutive - 1)
-                breached_before = [rule.breached(v) for v in previous]
+                previous = store.previous_signal_values(conn, config.name, f"rule:{rule.name}", run_id, rule.consecutive - 1)
+                breached_before = [v == 1.0 for v in previous]
                 streak_ok = len(previous) == rule.consecutive - 1 and all(breached_before)
                 if not streak_ok:
                     run_of = 1
@@ -94,7 +159,7 @@ def record_run(
             res = conn.execute(
                 alerts.insert().values(
                     run_id=run_id, monitor=config.name, window=window, rule=rule.name, signal=rule.signal,
-                    value=value, op=rule.op, threshold=rule.threshold, severity=rule.severity,
+                    value=value, op=rule.op, threshold=float(rule.threshold), severity=rule.severity,
                     status="fired" if fired else "suppressed", reason=reason,
                     event_id=event_id if fired else None, created_at=now,
                 )
@@ -104,7 +169,7 @@ def record_run(
                 log.info("rule %s breached in window %s but suppressed: %s", rule.name, window, reason)
                 outcomes.append(AlertOutcome(rule.name, rule.signal, value, rule.severity, "suppressed", reason, None, ()))
                 continue
-            data = _event_data(config, rule, window, run_id, value, check)
+            data = _event_data(config, rule, window, run_id, value, check, decision)
             body = build_event(
                 event_id=event_id, event_type=RETRAINING_EVENT, source=config.event_source,
                 subject=f"{config.name}/{window}", time=now, data=data,
@@ -149,6 +214,9 @@ def record_run(
             "notes": check.notes,
             "quality_issues": check.quality_issues(),
             "alerts": [dataclasses.asdict(o) for o in outcomes],
+            "rules": [d.to_dict() for d in decisions],
+            "n_columns": None if drift is None else drift.n_columns,
+            "drift_share_threshold": None if drift is None else drift.drift_share_threshold,
             **depth_summary(check),
         }
         conn.execute(
@@ -167,7 +235,8 @@ def record_run(
     return outcomes
 
 
-def _event_data(config: MonitorConfig, rule: Rule, window: str, run_id: int, value: float | None, check: Any) -> dict[str, Any]:
+def _event_data(config: MonitorConfig, rule: Rule, window: str, run_id: int, value: float | None, check: Any,
+                decision: RuleDecision) -> dict[str, Any]:
     drift = check.drift
     drifted = []
     if drift is not None:
@@ -188,7 +257,12 @@ def _event_data(config: MonitorConfig, rule: Rule, window: str, run_id: int, val
             "run_id": run_id,
             "rule": rule.name,
             "signal": rule.signal,
+            "metric": rule.metric,
+            "qualifiers": dict(rule.qualifiers),
             "value": value,
+            "interval": None if decision.low is None or decision.high is None else [decision.low, decision.high],
+            "decide_on": rule.decide_on,
+            "excluded": list(decision.excluded),
             "op": rule.op,
             "threshold": rule.threshold,
             "consecutive": rule.consecutive,

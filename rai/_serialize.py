@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import sys
 import types
 import typing
 from typing import Any, TypeVar
-
-import numpy as np
 
 T = TypeVar("T")
 
@@ -21,12 +20,18 @@ __all__ = ["to_jsonable", "from_dict", "Result"]
 
 def to_jsonable(value: Any) -> Any:
     """Convert dataclasses, numpy scalars, tuples and non-finite floats to plain JSON values."""
+    # numpy values exist only once numpy is imported: gating a JSON file never imports it
+    np = sys.modules.get("numpy")
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, dict):
         return {str(k): to_jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [to_jsonable(v) for v in value]
+    if np is None:
+        if isinstance(value, float):
+            return value if math.isfinite(value) else None
+        return value
     if isinstance(value, np.ndarray):
         return [to_jsonable(v) for v in value.tolist()]
     if isinstance(value, (np.bool_, bool)):

@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("rai.cli._report:report_command", "Render the model card and dashboard from assessment.json."),
     "verify": ("rai.cli._verify:verify_command", "Recompute hashes and check an assessment's signature."),
     "gate": ("rai.cli._gate:gate_command", "Turn an assessment into a release verdict for CI."),
+    "metrics": ("rai.cli._metrics:metrics_command", "Print an assessment's metric stream (every number, interval, sufficiency)."),
     "monitor": ("rai.cli._monitor:monitor_group", "Scheduled drift checks with signed retraining webhooks."),
 }
 

@@ -86,6 +86,19 @@ def assess_command(data, reference, labels_path, spec_changes, task, model_path,
         click.echo(f"wrote {p}")
 
 
+def _judged_line(m) -> str:
+    """The demographic-parity gap over the groups large enough to judge (the number verdicts use)."""
+    j = m.judged
+    if j.insufficient:
+        return f"demographic parity by {m.sensitive_feature}: insufficient evidence ({j.reason})"
+    ci = f" [{j.ci_low:.3f}, {j.ci_high:.3f}]" if j.ci_low is not None else ""
+    line = (f"demographic parity difference by {m.sensitive_feature} {j.difference:.3f}{ci} "
+            f"(group {j.low_group} vs {j.high_group})")
+    if j.excluded:
+        line += f"; {len(j.excluded)} group(s) too small to judge: {', '.join(e.group for e in j.excluded)}"
+    return line
+
+
 def _summary(assessment) -> None:
     r = assessment.results
     lines = []
@@ -95,9 +108,8 @@ def _summary(assessment) -> None:
         lines.append(f"performance: {shown}")
     if r.fairness is not None:
         for m in r.fairness.metrics:
-            if m.name == "demographic_parity" and m.difference is not None:
-                ci = f" [{m.ci_low:.3f}, {m.ci_high:.3f}]" if m.ci_low is not None else ""
-                lines.append(f"fairness: demographic parity difference by {m.sensitive_feature} {m.difference:.3f}{ci}")
+            if m.name == "demographic_parity" and m.judged is not None:
+                lines.append(f"fairness: {_judged_line(m)}")
     if r.drift is not None:
         d = r.drift
         lines.append(f"drift: {d.n_drifted} of {d.n_columns} columns drifted (share {d.share_drifted:.2f}); "

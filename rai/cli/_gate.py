@@ -83,6 +83,7 @@ def gate_command(
 
     from rai.gate import (
         append_step_summary,
+        default_policy,
         evaluate,
         github_annotations,
         load_assessment_dict,
@@ -103,7 +104,8 @@ def gate_command(
         policy, config_baseline = policy_from_config(config_path)
         baseline_path = baseline_path or config_baseline
     else:
-        raise ConfigError("--policy is required (or --config with a 'gate:' section); `rai gate --init` writes a starting policy.")
+        policy = default_policy()
+        click.echo(f"no --policy given: judging with the default policy ({policy.source}; `rai gate --init` writes it to edit)", err=True)
 
     assessment = load_assessment_dict(str(assessment_path), what="assessment")
     baseline = None if baseline_path is None else load_assessment_dict(str(baseline_path), what="baseline")

@@ -45,13 +45,14 @@ def _echo_outcome(out: Any) -> None:
     if out.skipped:
         click.echo(f"window {out.window}: already checked; skipped (pending webhooks were still sent).")
     else:
+        from monitors._history import window_headline
+
         d = out.check.drift
         if d is not None:
             drifted = [c.column for c in list(d.columns) + list(d.prediction) if c.drifted]
-            click.echo(
-                f"window {out.window}: {d.n_drifted} of {d.n_columns} features drifted (share {d.share_drifted:.2f}); "
-                f"dataset drift: {'yes' if d.dataset_drift else 'no'}" + (f"; drifted: {', '.join(drifted)}" if drifted else "")
-            )
+            headline = window_headline(d.n_drifted, d.n_columns, d.share_drifted, d.drift_share_threshold,
+                                       [(a.rule, a.status) for a in out.alerts])
+            click.echo(f"window {out.window}: {headline}" + (f"; drifted: {', '.join(drifted)}" if drifted else ""))
         _echo_depth(out.check)
         for a in out.alerts:
             if a.status == "fired":

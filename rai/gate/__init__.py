@@ -45,6 +45,7 @@ from rai.gate._markdown import (
 )
 from rai.gate._paths import (
     PATH_PATTERNS,
+    AbsentSection,
     Measurement,
     MetricPath,
     Size,
@@ -93,8 +94,21 @@ __all__ = [
     "append_step_summary",
     "MAX_SUMMARY_BYTES",
     "preset_policy_text",
+    "default_policy",
+    "AbsentSection",
     "load_assessment_dict",
 ]
+
+
+def default_policy():
+    """The policy that ships with the package: the one ``rai gate --init`` writes, used when none is given."""
+    return parse_policy(_yaml_load(preset_policy_text()), source="default policy (rai gate --init)")
+
+
+def _yaml_load(text: str):
+    import yaml
+
+    return yaml.safe_load(text)
 
 
 def preset_policy_text() -> str:

@@ -22,7 +22,7 @@ import datetime as _dt
 import functools
 from typing import Any
 
-from rai.gate._paths import Measurement, iter_metrics, resolve
+from rai.gate._paths import AbsentSection, Measurement, iter_metrics, resolve
 from rai.gate._policy import Check, Policy
 
 __all__ = [
@@ -179,10 +179,9 @@ class MeasuredOutcome:
 def _decide_one(check: Check, m: Measurement, bound: Bound | None, base: Measurement | None, has_baseline: bool) -> MeasuredOutcome:
     if check.uses_baseline and not has_baseline:
         return MeasuredOutcome(m, SKIPPED, "needs a baseline assessment (--baseline); none given", None)
-    small = [*m.insufficient_sizes, *(base.insufficient_sizes if base is not None else [])]
-    if small:
-        names = ", ".join(f"{s.label} (n={fmt(s.count)})" for s in _dedupe(small))
-        return MeasuredOutcome(m, INSUFFICIENT, f"group(s) too small to judge: {names}", bound, base)
+    if m.insufficient or (base is not None and base.insufficient):
+        why = m.reason if m.insufficient else f"in the baseline: {base.reason}"  # type: ignore[union-attr]
+        return MeasuredOutcome(m, INSUFFICIENT, why or "too little evidence to judge it", bound, base)
     if m.value is None:
         return MeasuredOutcome(m, INSUFFICIENT, "the value could not be computed (null in the assessment)", bound, base)
     if check.uses_baseline and (base is None or base.value is None):
@@ -272,11 +271,12 @@ def _effect(check: Check, outcome: str) -> str:
     return "fail" if check.severity == "error" else "warn"
 
 
-def _evaluate_check(check: Check, doc: dict[str, Any], base_doc: dict[str, Any] | None) -> CheckResult:
-    measurements = resolve(doc, check, role="assessment")
+def _evaluate_check(check: Check, doc: dict[str, Any], base_doc: dict[str, Any] | None,
+                    streams: tuple[list[Any], list[Any] | None]) -> CheckResult:
+    measurements = resolve(doc, check, role="assessment", stream=streams[0])
     base_by_key: dict[tuple[str, ...], Measurement] = {}
     if check.uses_baseline and base_doc is not None:
-        base_by_key = {b.key: b for b in resolve(base_doc, check, role="baseline assessment")}
+        base_by_key = {b.key: b for b in resolve(base_doc, check, role="baseline assessment", stream=streams[1])}
     details = []
     for m in measurements:
         base = base_by_key.get(m.key) if check.uses_baseline else None
@@ -298,6 +298,18 @@ def _evaluate_check(check: Check, doc: dict[str, Any], base_doc: dict[str, Any] 
     elif shown.measurement.label not in ("overall", "dataset", "table", "errors"):
         reason = f"{shown.measurement.label}: {reason}"
     return dataclasses.replace(result, reason=reason)
+
+
+def _evaluate_or_skip(policy: Policy, check: Check, doc: dict[str, Any], base_doc: dict[str, Any] | None,
+                      streams: tuple[list[Any], list[Any] | None]) -> CheckResult:
+    try:
+        return _evaluate_check(check, doc, base_doc, streams)
+    except AbsentSection as exc:
+        if policy.absent != "skip":
+            raise
+        why = str(exc).split(": ", 1)[-1]
+        not_run = MeasuredOutcome(Measurement((), f"not in the {exc.section} result", None), SKIPPED, why, None)
+        return CheckResult(check, SKIPPED, "skip", why, (not_run,))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -337,16 +349,16 @@ class ComparisonRow:
         }
 
 
-def compare(assessment: Any, baseline: Any) -> list[ComparisonRow]:
+def compare(assessment: Any, baseline: Any, *, streams: tuple[list[Any], list[Any]] | None = None) -> list[ComparisonRow]:
     """Every number the two assessments share, side by side (headline numbers first)."""
-    cur = _as_dict(assessment)
-    base = {m.key: m for m in iter_metrics(_as_dict(baseline))}
+    cur, base_stream = streams or (list(iter_metrics(_as_dict(assessment))), list(iter_metrics(_as_dict(baseline))))
+    base = {m.key: m for m in base_stream}
     rows = []
-    for m in iter_metrics(cur):
+    for m in cur:
         b = base.get(m.key)
-        if b is None:
+        if b is None or (b.value is None and m.value is None):
             continue
-        rows.append(ComparisonRow(m.path, m.qualifiers, b.value, b.low, b.high, m.value, m.low, m.high, m.headline))
+        rows.append(ComparisonRow(m.path, m.qualifiers, b.value, b.ci_low, b.ci_high, m.value, m.ci_low, m.ci_high, m.headline))
     return sorted(rows, key=lambda r: not r.headline)
 
 
@@ -466,8 +478,10 @@ def evaluate(
     start = time.perf_counter()
     doc = _as_dict(assessment)
     base_doc = None if baseline is None else _as_dict(baseline)
-    results = tuple(_evaluate_check(check, doc, base_doc) for check in policy.checks)
-    comparison = None if base_doc is None else tuple(compare(doc, base_doc))
+    # the metric stream of each document, read once: every check and the comparison use it
+    streams = (list(iter_metrics(doc)), None if base_doc is None else list(iter_metrics(base_doc)))
+    results = tuple(_evaluate_or_skip(policy, check, doc, base_doc, streams) for check in policy.checks)
+    comparison = None if base_doc is None else tuple(compare(doc, base_doc, streams=streams))  # type: ignore[arg-type]
     return Verdict(
         policy=policy,
         results=results,

@@ -47,6 +47,7 @@ from rai._exceptions import ConfigError
 
 __all__ = [
     "MetricPath",
+    "AbsentSection",
     "Measurement",
     "Size",
     "parse_metric_path",
@@ -61,8 +62,8 @@ __all__ = [
 
 ROOTS = ("performance", "fairness", "drift", "quality", "errors", "explanations")
 DRIFT_FIELDS = ("statistic", "p_value", "p_value_adjusted", "psi", "drifted", "threshold")
-DRIFT_SCALARS = ("share_drifted", "n_drifted", "dataset_drift", "n_columns", "drift_share_threshold")
-QUALITY_SCALARS = ("duplicate_row_share", "duplicate_rows", "n_rows", "n_columns")
+DRIFT_SCALARS = ("share_drifted", "n_drifted", "dataset_drift", "n_columns", "drift_share_threshold", "prediction_drift", "target_drift")
+QUALITY_SCALARS = ("duplicate_row_share", "duplicate_rows", "n_rows", "n_columns", "max_missing_share", "max_out_of_range_share", "unseen_categories")
 QUALITY_COLUMN_FIELDS = (
     "missing_share",
     "n_missing",
@@ -123,8 +124,17 @@ class MetricPath:
     allowed: tuple[str, ...] = ()
     required: tuple[str, ...] = ()
 
+    @property
+    def stream_path(self) -> str:
+        """The path of the metric-stream records it names (a column named in the path is a qualifier there)."""
+        if self.kind == "drift.column":
+            return f"drift.{self.part}.{self.name}"
+        return self.text
+
     def check_qualifiers(self, given: dict[str, str]) -> None:
         """Raise ``ConfigError`` when a qualifier does not apply to this path, or a required one is missing."""
+        if self.kind == "stream":  # a section's own path: its records say which qualifiers it has
+            given = {}
         for key in given:
             if key not in self.allowed:
                 hint = ""
@@ -141,6 +151,14 @@ class MetricPath:
             raise ConfigError(f"'group' needs 'sensitive_feature' too (which feature's group {given['group']!r} is).")
 
 
+class AbsentSection(ConfigError):
+    """A check names a result section, or a number of a section, that the assessment does not have."""
+
+    def __init__(self, message: str, *, section: str) -> None:
+        super().__init__(message)
+        self.section = section
+
+
 def _unknown_path(text: str, why: str) -> ConfigError:
     close = difflib.get_close_matches(text, list(PATH_PATTERNS), n=1, cutoff=0.5)
     hint = f" Did you mean {close[0]!r}?" if close else ""
@@ -150,15 +168,27 @@ def _unknown_path(text: str, why: str) -> ConfigError:
     )
 
 
+#: Paths whose records come from a section other than their first part (the monitor's estimates).
+_SECTION_OF = {"performance.estimated": "performance_estimated"}
+
+
 def parse_metric_path(text: str) -> MetricPath:
     """Parse a metric path; raise ``ConfigError`` naming the path when it breaks the grammar."""
     parts = text.split(".")
     root, rest = parts[0], parts[1:]
     if root not in ROOTS:
-        raise _unknown_path(text, f"it must start with one of {list(ROOTS)}")
+        from rai.results import registered_sections
+
+        sections = registered_sections()
+        if root not in sections:
+            raise _unknown_path(text, f"it must start with one of {list(dict.fromkeys([*ROOTS, *sections]))}")
     if not rest or any(p == "" for p in rest):
         raise _unknown_path(text, f"{root!r} needs a metric after the dot")
+    if root not in ROOTS:  # a result section's own paths (counterfactuals, causal, ...), checked against its records
+        return MetricPath(text, "stream", rest[-1], allowed=("*",))
     if root == "performance":
+        if rest[0] == "estimated" and len(rest) == 2:  # the monitor's estimate without labels (monitors._cbpe)
+            return MetricPath(text, "stream", rest[1], allowed=("*",))
         if rest[0] == "by_group":
             if len(rest) != 2:
                 raise _unknown_path(text, "expected performance.by_group.<metric>")
@@ -167,6 +197,8 @@ def parse_metric_path(text: str) -> MetricPath:
             raise _unknown_path(text, "expected performance.<metric> or performance.by_group.<metric>")
         return MetricPath(text, "performance", rest[0])
     if root == "fairness":
+        if len(rest) == 3 and rest[1] == "all_groups" and rest[2] in ("difference", "ratio"):
+            return MetricPath(text, "fairness.disparity", rest[0], rest[2], allowed=("sensitive_feature",))
         if len(rest) != 2 or rest[1] not in FAIRNESS_STATS:
             raise _unknown_path(text, f"expected fairness.<name>.<{'|'.join(FAIRNESS_STATS)}>")
         if rest[1] == "by_group":
@@ -200,7 +232,7 @@ def parse_metric_path(text: str) -> MetricPath:
         if rest[0] in ("worst_cohort", "cohorts"):
             if len(rest) != 2 or rest[1] not in COHORT_FIELDS:
                 raise _unknown_path(text, f"expected errors.{rest[0]}.<field> with <field> one of {list(COHORT_FIELDS)}")
-            return MetricPath(text, f"errors.{rest[0]}", rest[1])
+            return MetricPath(text, f"errors.{rest[0]}", rest[1], allowed=("cohort",) if rest[0] == "cohorts" else ())
         if len(rest) != 1:
             raise _unknown_path(text, "expected errors.worst_cohort.<field>, errors.cohorts.<field> or errors.<key>")
         return MetricPath(text, "errors.scalar", rest[0])
@@ -238,6 +270,11 @@ class Measurement:
     low: float | None = None
     high: float | None = None
     sizes: tuple[Size, ...] = ()
+    #: too little evidence to judge it, and why (from the metric stream)
+    insufficient: bool = False
+    reason: str | None = None
+    #: groups left out of it, each with why (a judged disparity's excluded groups)
+    excluded: tuple[str, ...] = ()
 
     @property
     def has_interval(self) -> bool:
@@ -253,33 +290,55 @@ class Measurement:
             "value": self.value,
             "interval": [self.low, self.high] if self.has_interval else None,
             "sizes": [s.to_dict() for s in self.sizes],
+            "insufficient": self.insufficient,
+            "reason": self.reason,
+            "excluded": list(self.excluded),
         }
 
 
-class _Resolver:
-    """Resolves one check's path in one assessment (``role`` names it in messages)."""
+#: How messages name a path's parts, by path kind.
+_NAME_WORDS = {
+    "performance": "performance metric",
+    "performance.by_group": "performance metric",
+    "fairness.disparity": "fairness metric",
+    "fairness.by_group": "fairness metric",
+    "errors.scalar": "number of the errors result",
+}
 
-    def __init__(self, doc: dict[str, Any], check: Any, role: str) -> None:
-        self.doc = doc
+#: Labels of a number without qualifiers, by path kind.
+_PLAIN_LABELS = {"drift.scalar": "dataset", "quality.scalar": "table", "quality.issues": "table", "errors.scalar": "errors"}
+
+
+def _stream(doc: dict[str, Any]) -> list[Any]:
+    from rai.results import metric_stream
+
+    return metric_stream(doc)
+
+
+class _Resolver:
+    """Resolves one check's path in one assessment's metric stream (``role`` names it in messages)."""
+
+    def __init__(self, doc: dict[str, Any], check: Any, role: str, stream: list[Any] | None = None) -> None:
+        self.doc = doc if isinstance(doc, dict) else {}
+        self.stream = stream
         self.check = check
         self.role = role
-        results = doc.get("results") if isinstance(doc, dict) else None
+        results = self.doc.get("results")
         self.results = results if isinstance(results, dict) else {}
 
     def fail(self, why: str) -> ConfigError:
         return ConfigError(f"{self.check.where}: {why}")
 
-    def slot(self, name: str) -> dict[str, Any]:
-        value = self.results.get(name)
-        if not isinstance(value, dict):
-            reason = ""
-            for note in self.results.get("notes") or []:
-                if isinstance(note, dict) and note.get("analyzer") == name and note.get("message"):
-                    reason = f" ({note.get('level', 'note')}: {note['message']})"
-                    break
-            return_msg = f"the {self.role} has no {name} result: the {name} analyzer did not run{reason}"
-            raise self.fail(return_msg)
-        return value
+    def slot(self, name: str) -> None:
+        if isinstance(self.results.get(name), dict):
+            return
+        reason = ""
+        for note in self.results.get("notes") or []:
+            if isinstance(note, dict) and note.get("analyzer") == name and note.get("message"):
+                reason = f" ({note.get('level', 'note')}: {note['message']})"
+                break
+        raise AbsentSection(f"{self.check.where}: the {self.role} has no {name} result: the {name} analyzer did not run{reason}",
+                            section=name)
 
     def pick(self, options: list[str], wanted: str | None, what: str) -> list[str]:
         """``[wanted]`` when it is among ``options``, all options when ``wanted`` is None."""
@@ -294,199 +353,109 @@ class _Resolver:
             raise self.fail(f"{what} {wanted!r} is not in the {self.role}{hint} (it has {_listing(options)})")
         return [wanted]
 
-    # -- per kind --------------------------------------------------------------------------
+    def _name_options(self, stream: list[Any], target: str) -> list[str]:
+        """The other names a path could have had: stream paths equal to ``target`` but for one part."""
+        parts = target.split(".")
+        found: dict[str, None] = {}
+        for m in stream:
+            other = m.path.split(".")
+            if len(other) != len(parts):
+                continue
+            diff = [i for i, (a, b) in enumerate(zip(parts, other)) if a != b]
+            if len(diff) == 1 and diff[0] > 0:
+                found.setdefault(other[diff[0]], None)
+        return list(found)
+
+    def _what(self, path: MetricPath, key: str, chosen: dict[str, str]) -> str:
+        if key == "sensitive_feature":
+            return f"sensitive feature of fairness.{path.name}" if path.kind.startswith("fairness") else "sensitive feature"
+        if key == "group":
+            return f"group of {chosen.get('sensitive_feature')!r}"
+        if key == "column":
+            if path.kind.startswith("drift"):
+                return "drift column" if path.part == "columns" else "drift prediction column"
+            return "quality column" if path.kind.startswith("quality") else "column"
+        if key == "method":
+            return "explanation method" if path.kind == "explanations" else "method"
+        return key.replace("_", " ")
 
     def resolve(self, path: MetricPath) -> list[Measurement]:
-        method = getattr(self, "_" + path.kind.replace(".", "_"))
-        return method(path)
-
-    def _performance(self, path: MetricPath) -> list[Measurement]:
-        perf = self.slot("performance")
-        n = perf.get("n_rows")
-        sizes = (Size("all rows", n),)
-        if path.name == "n_rows":
-            return [Measurement((), "overall", n, sizes=sizes)]
-        overall = perf.get("overall") or {}
-        self.pick(sorted(overall), path.name, "performance metric")
-        ci = (perf.get("ci") or {}).get(path.name) or {}
-        return [Measurement((), "overall", overall[path.name], ci.get("low"), ci.get("high"), sizes)]
-
-    def _performance_by_group(self, path: MetricPath) -> list[Measurement]:
-        perf = self.slot("performance")
-        rows = [r for r in perf.get("by_group") or [] if isinstance(r, dict)]
-        features = self.pick(_unique(r.get("sensitive_feature") for r in rows), self.check.sensitive_feature, "sensitive feature")
-        out = []
-        for feature in features:
-            frows = [r for r in rows if r.get("sensitive_feature") == feature]
-            groups = set(self.pick(_unique(r.get("group") for r in frows), self.check.group, f"group of {feature!r}"))
-            for row in frows:
-                if row.get("group") not in groups:
-                    continue
-                metrics = row.get("metrics") or {}
-                if path.name not in metrics:
-                    self.pick(sorted(metrics), path.name, f"performance metric (in group {feature}={row['group']})")
-                ci = (row.get("ci") or {}).get(path.name) or {}
-                size = Size(f"{feature}={row['group']}", row.get("count"), bool(row.get("insufficient")))
-                out.append(
-                    Measurement(
-                        (feature, row["group"]), size.label, metrics[path.name], ci.get("low"), ci.get("high"), (size,)
-                    )
-                )
-        return out
-
-    def _fairness_entries(self, path: MetricPath) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        fair = self.slot("fairness")
-        metrics = [m for m in fair.get("metrics") or [] if isinstance(m, dict)]
-        self.pick(_unique(m.get("name") for m in metrics), path.name, "fairness metric")
-        named = [m for m in metrics if m.get("name") == path.name]
-        features = set(self.pick(
-            _unique(m.get("sensitive_feature") for m in named), self.check.sensitive_feature, f"sensitive feature of fairness.{path.name}"
-        ))
-        return fair, [m for m in named if m.get("sensitive_feature") in features]
-
-    def _group_size(self, fair: dict[str, Any], feature: str, group: str, entry: dict[str, Any]) -> Size:
-        info = next(
-            (g for g in fair.get("groups") or [] if g.get("sensitive_feature") == feature and g.get("group") == group),
-            {},
-        )
-        insufficient = bool(info.get("insufficient")) or group in (entry.get("insufficient_groups") or [])
-        return Size(f"{feature}={group}", info.get("count"), insufficient)
-
-    def _fairness_disparity(self, path: MetricPath) -> list[Measurement]:
-        fair, entries = self._fairness_entries(path)
-        out = []
-        for entry in entries:
-            feature = entry["sensitive_feature"]
-            # a disparity compares every group of the feature (equalized odds lists none in by_group)
-            groups = _unique(g.get("group") for g in fair.get("groups") or [] if g.get("sensitive_feature") == feature)
-            groups = _unique([*groups, *(entry.get("by_group") or {}), *(entry.get("insufficient_groups") or [])])
-            sizes = tuple(self._group_size(fair, feature, g, entry) for g in groups)
-            if path.part == "difference":
-                low, high = entry.get("ci_low"), entry.get("ci_high")
-            else:
-                low, high = entry.get("ratio_ci_low"), entry.get("ratio_ci_high")
-            out.append(Measurement((feature,), feature, entry.get(path.part), low, high, sizes))
-        return out
-
-    def _fairness_by_group(self, path: MetricPath) -> list[Measurement]:
-        fair, entries = self._fairness_entries(path)
-        out = []
-        for entry in entries:
-            feature = entry["sensitive_feature"]
-            by_group = entry.get("by_group") or {}
-            ci = entry.get("by_group_ci") or {}
-            for group in self.pick(list(by_group), self.check.group, f"group of {feature!r}"):
-                size = self._group_size(fair, feature, group, entry)
-                interval = ci.get(group) or {}
-                out.append(Measurement((feature, group), size.label, by_group[group], interval.get("low"), interval.get("high"), (size,)))
-        return out
-
-    def _drift_scalar(self, path: MetricPath) -> list[Measurement]:
-        drift = self.slot("drift")
-        sizes = (Size("reference rows", drift.get("n_reference")), Size("current rows", drift.get("n_current")))
-        return [Measurement((), "dataset", drift.get(path.name), sizes=sizes)]
-
-    def _drift_column(self, path: MetricPath) -> list[Measurement]:
-        drift = self.slot("drift")
-        rows = [r for r in drift.get(path.part) or [] if isinstance(r, dict)]
-        wanted = path.column if path.column is not None else self.check.column
-        what = "column" if path.part == "columns" else "prediction column"
-        names = set(self.pick([r.get("column") for r in rows], wanted, f"drift {what}"))
-        out = []
-        for row in rows:
-            if row.get("column") not in names:
+        root = _SECTION_OF.get(path.text.rsplit(".", 1)[0], path.text.split(".")[0])
+        self.slot(root)
+        stream = self.stream if self.stream is not None else _stream(self.doc)
+        records = [m for m in stream if m.path == path.stream_path]
+        if not records:
+            # the section ran but has no such number (a metric this task does not have, a typo):
+            # an input error, or a skipped check under a policy with `absent: skip`
+            try:
+                options = self._name_options(stream, path.stream_path)
+                if path.kind in _NAME_WORDS:
+                    self.pick(options, path.name, _NAME_WORDS[path.kind])
+                raise self.fail(f"metric path {path.stream_path!r} is not in the {self.role}"
+                                f" (paths of {root}: {_listing(sorted({m.path for m in stream if m.path.split('.')[0] == root}))})")
+            except ConfigError as exc:
+                raise AbsentSection(str(exc), section=root) from None
+        wanted = {k: v for k, v in _qualifiers_of(self.check).items() if v is not None}
+        if path.column is not None:
+            wanted["column"] = path.column
+        chosen: dict[str, str] = {}
+        for key in _qualifier_order(records):
+            if key not in wanted:
                 continue
-            sizes = (Size("reference rows", row.get("n_reference")), Size("current rows", row.get("n_current")))
-            out.append(Measurement((row["column"],), f"column {row['column']}", row.get(path.name), sizes=sizes))
-        return out
+            options = _unique(m.qualifier(key) for m in records)
+            self.pick(options, wanted[key], self._what(path, key, chosen))
+            chosen[key] = wanted[key]
+            records = [m for m in records if m.qualifier(key) == wanted[key]]
+        missing = [k for k in wanted if k not in chosen]
+        if missing and path.kind == "stream":
+            raise self.fail(f"{missing[0]!r} does not apply to metric path {path.text!r} "
+                            f"(it takes {sorted({k for m in records for k, _ in m.qualifiers})})")
+        # an omitted qualifier means every one; where the path also has a number without it
+        # (quality.issues: the table's count beside each column's), that number is the one meant
+        exact = [m for m in records if {k for k, _ in m.qualifiers} == set(chosen)]
+        if exact:
+            records = exact
+        return [self._measurement(m, path) for m in records]
 
-    def _quality_scalar(self, path: MetricPath) -> list[Measurement]:
-        quality = self.slot("quality")
-        return [Measurement((), "table", quality.get(path.name), sizes=(Size("rows", quality.get("n_rows")),))]
+    def _measurement(self, m: Any, path: MetricPath) -> Measurement:
+        quals = dict(m.qualifiers)
+        named = [k for k, _ in m.qualifiers if k in path.allowed or k == "column" or path.kind == "stream"]
+        key = tuple(quals[k] for k in named)
+        if "sensitive_feature" in quals and "group" in quals:
+            label = f"{quals['sensitive_feature']}={quals['group']}"
+        elif "feature" in quals and "method" in quals:
+            label = f"{quals['feature']} by {quals['method']}"
+        elif "cohort" in quals:
+            label = f"cohort {quals['cohort']}"
+        elif "column" in quals:
+            label = f"column {quals['column']}"
+        elif "sensitive_feature" in quals and len(quals) == 1:
+            label = quals["sensitive_feature"]
+        elif quals:
+            label = ", ".join(f"{k}={v}" for k, v in m.qualifiers)
+        elif path.kind in ("errors.worst_cohort", "errors.cohorts"):
+            label = m.sizes[0][0] if m.sizes else (m.reason or "no cohorts")
+        else:
+            label = _PLAIN_LABELS.get(path.kind, "overall")
+        sizes = tuple(Size(lbl, count, bool(small)) for lbl, count, small in m.sizes)
+        return Measurement(key, label, m.value, m.ci_low, m.ci_high, sizes,
+                           insufficient=m.insufficient, reason=m.reason, excluded=m.excluded)
 
-    def _quality_issues(self, path: MetricPath) -> list[Measurement]:
-        quality = self.slot("quality")
-        issues = [i for i in quality.get("issues") or [] if isinstance(i, dict)]
-        sizes = (Size("rows", quality.get("n_rows")),)
-        column = self.check.column
-        if column is not None:
-            self.pick([c.get("column") for c in quality.get("columns") or []], column, "quality column")
-            n = sum(1 for i in issues if i.get("column") == column)
-            return [Measurement((column,), f"column {column}", n, sizes=sizes)]
-        return [Measurement((), "table", len(issues), sizes=sizes)]
 
-    def _quality_column(self, path: MetricPath) -> list[Measurement]:
-        quality = self.slot("quality")
-        rows = [c for c in quality.get("columns") or [] if isinstance(c, dict)]
-        names = set(self.pick([c.get("column") for c in rows], self.check.column, "quality column"))
-        sizes = (Size("rows", quality.get("n_rows")),)
-        return [
-            Measurement((c["column"],), f"column {c['column']}", c.get(path.name), sizes=sizes)
-            for c in rows
-            if c.get("column") in names
-        ]
+def _qualifiers_of(check: Any) -> dict[str, str | None]:
+    given = getattr(check, "qualifiers", None)
+    if isinstance(given, dict):
+        return dict(given)
+    return {k: getattr(check, k, None) for k in _QUALIFIERS}
 
-    def _cohorts(self) -> list[dict[str, Any]]:
-        errors = self.slot("errors")
-        return [c for c in errors.get("cohorts") or [] if isinstance(c, dict)]
 
-    def _cohort_measurement(self, cohort: dict[str, Any], field: str, key: tuple[str, ...]) -> Measurement:
-        rule = str(cohort.get("rule", "?"))
-        size = Size(f"cohort {rule}", cohort.get("size"), bool(cohort.get("insufficient", False)))
-        return Measurement(key, f"cohort {rule}", cohort.get(field), sizes=(size,))
-
-    def _no_cohorts(self) -> list[Measurement]:
-        """No cohort (e.g. no errors to analyse): nothing to judge, which is insufficient evidence, not bad input."""
-        errors = self.slot("errors")
-        why = errors.get("message") or errors.get("status") or "no cohorts"
-        return [Measurement((), f"no cohorts ({why})", None)]
-
-    def _errors_worst_cohort(self, path: MetricPath) -> list[Measurement]:
-        cohorts = [c for c in self._cohorts() if isinstance(c.get("error_rate"), (int, float))]
-        if not cohorts:
-            return self._no_cohorts()
-        worst = max(cohorts, key=lambda c: (c["error_rate"], c.get("size") or 0))
-        return [self._cohort_measurement(worst, path.name, ())]
-
-    def _errors_cohorts(self, path: MetricPath) -> list[Measurement]:
-        cohorts = self._cohorts()
-        if not cohorts:
-            return self._no_cohorts()
-        return [self._cohort_measurement(c, path.name, (str(c.get("rule", i)),)) for i, c in enumerate(cohorts)]
-
-    def _errors_scalar(self, path: MetricPath) -> list[Measurement]:
-        errors = self.slot("errors")
-        numbers = sorted(k for k, v in errors.items() if _num(v))
-        self.pick(numbers, path.name, "number of the errors result")
-        return [Measurement((), "errors", errors[path.name])]
-
-    def _explanations(self, path: MetricPath) -> list[Measurement]:
-        expl = self.slot("explanations")
-        rows = [r for r in expl.get("global_importance") or [] if isinstance(r, dict)]
-        if not rows:
-            raise self.fail(f"the {self.role}'s explanations result has no global_importance")
-        methods = self.pick(_unique(str(r.get("method")) for r in rows), self.check.method, "explanation method")
-        feature = self.check.feature
-        all_features = _unique(r.get("feature") for r in rows)
-        self.pick(all_features, feature, "feature")
-        out = []
-        for method in methods:
-            ranked = [r for r in rows if str(r.get("method")) == method and isinstance(r.get("importance"), (int, float))]
-            mine = [r for r in ranked if r.get("feature") == feature]
-            if not mine:
-                continue  # this method did not rate the feature
-            importance = mine[0]["importance"]
-            if path.name == "importance_of":
-                value: float | None = importance
-            elif path.name == "share_of":
-                total = sum(float(r["importance"]) for r in ranked)
-                value = float(importance) / total if total > 0 else None
-            else:  # competition ranking: 1 + features strictly more important
-                value = 1 + sum(1 for r in ranked if r["importance"] > importance)
-            out.append(Measurement((method,), f"{feature} by {method}", value, sizes=(Size("features ranked", len(ranked)),)))
-        if not out:
-            raise self.fail(f"no explanation method of the {self.role} rates feature {feature!r} with a number")
-        return out
+def _qualifier_order(records: list[Any]) -> list[str]:
+    seen: dict[str, None] = {}
+    for m in records:
+        for k, _ in m.qualifiers:
+            seen.setdefault(k, None)
+    order = [k for k in ("sensitive_feature", "group", "column", "feature", "method") if k in seen]
+    return order + [k for k in seen if k not in order]
 
 
 def _unique(values: Any) -> list[Any]:
@@ -503,102 +472,20 @@ def _listing(options: list[str], limit: int = 20) -> str:
     return f"[{shown}{more}]" if options else "none"
 
 
-def resolve(doc: dict[str, Any], check: Any, *, role: str = "assessment") -> list[Measurement]:
-    """The numbers ``check`` names in the assessment dict ``doc``.
+def resolve(doc: dict[str, Any], check: Any, *, role: str = "assessment", stream: list[Any] | None = None) -> list[Measurement]:
+    """The numbers ``check`` names in the assessment dict ``doc`` (read from its metric stream).
 
-    Raises ``ConfigError`` (naming the check and the path) when the path, a group, a column or a
+    ``stream`` is the document's metric stream when the caller already has it. Raises
+    ``ConfigError`` (naming the check and the path) when the path, a group, a column or a
     feature is absent: an absent number is bad input, never a pass.
     """
-    return _Resolver(doc, check, role).resolve(parse_metric_path(check.metric))
+    return _Resolver(doc, check, role, stream).resolve(parse_metric_path(check.metric))
 
 
 # --------------------------------------------------------------------------------------------
 # enumeration, for the champion comparison
 
 
-@dataclasses.dataclass(frozen=True)
-class MetricValue:
-    """One number of an assessment, addressed by path and qualifiers."""
-
-    path: str
-    qualifiers: tuple[tuple[str, str], ...]
-    value: float | bool | None
-    low: float | None = None
-    high: float | None = None
-    headline: bool = False
-
-    @property
-    def key(self) -> tuple[str, tuple[tuple[str, str], ...]]:
-        return (self.path, self.qualifiers)
-
-    @property
-    def label(self) -> str:
-        quals = ", ".join(f"{k}={v}" for k, v in self.qualifiers)
-        return f"{self.path} ({quals})" if quals else self.path
-
-
-def _num(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
-
-
-def iter_metrics(doc: dict[str, Any]) -> Iterator[MetricValue]:
-    """Every number of an assessment dict that a metric path reaches, headline numbers first within each section."""
-    results = doc.get("results") if isinstance(doc, dict) else None
-    if not isinstance(results, dict):
-        return
-    perf = results.get("performance")
-    if isinstance(perf, dict):
-        ci = perf.get("ci") or {}
-        for name, value in (perf.get("overall") or {}).items():
-            c = ci.get(name) or {}
-            yield MetricValue(f"performance.{name}", (), value, c.get("low"), c.get("high"), headline=True)
-        for row in perf.get("by_group") or []:
-            quals = (("sensitive_feature", row.get("sensitive_feature")), ("group", row.get("group")))
-            for name, value in (row.get("metrics") or {}).items():
-                c = (row.get("ci") or {}).get(name) or {}
-                yield MetricValue(f"performance.by_group.{name}", quals, value, c.get("low"), c.get("high"))
-    fair = results.get("fairness")
-    if isinstance(fair, dict):
-        for m in fair.get("metrics") or []:
-            quals = (("sensitive_feature", m.get("sensitive_feature")),)
-            name = m.get("name")
-            yield MetricValue(f"fairness.{name}.difference", quals, m.get("difference"), m.get("ci_low"), m.get("ci_high"), True)
-            yield MetricValue(f"fairness.{name}.ratio", quals, m.get("ratio"), m.get("ratio_ci_low"), m.get("ratio_ci_high"), True)
-            for group, value in (m.get("by_group") or {}).items():
-                c = (m.get("by_group_ci") or {}).get(group) or {}
-                yield MetricValue(f"fairness.{name}.by_group", (*quals, ("group", group)), value, c.get("low"), c.get("high"))
-    drift = results.get("drift")
-    if isinstance(drift, dict):
-        for name in ("share_drifted", "n_drifted"):
-            if _num(drift.get(name)):
-                yield MetricValue(f"drift.{name}", (), drift[name], headline=True)
-        for section in ("columns", "prediction"):
-            for row in drift.get(section) or []:
-                for field in ("statistic", "psi"):
-                    if _num(row.get(field)):
-                        yield MetricValue(f"drift.{section}.{field}", (("column", row.get("column")),), row[field])
-    quality = results.get("quality")
-    if isinstance(quality, dict):
-        if _num(quality.get("duplicate_row_share")):
-            yield MetricValue("quality.duplicate_row_share", (), quality["duplicate_row_share"], headline=True)
-        yield MetricValue("quality.issues", (), len(quality.get("issues") or []), headline=True)
-        for row in quality.get("columns") or []:
-            if _num(row.get("missing_share")):
-                yield MetricValue("quality.columns.missing_share", (("column", row.get("column")),), row["missing_share"])
-    errors = results.get("errors")
-    if isinstance(errors, dict):
-        if _num(errors.get("error_rate")):
-            yield MetricValue("errors.error_rate", (), errors["error_rate"], headline=True)
-        cohorts = [c for c in errors.get("cohorts") or [] if isinstance(c, dict) and _num(c.get("error_rate"))]
-        if cohorts:
-            worst = max(cohorts, key=lambda c: (c["error_rate"], c.get("size") or 0))
-            yield MetricValue("errors.worst_cohort.error_rate", (), worst["error_rate"], headline=True)
-    expl = results.get("explanations")
-    if isinstance(expl, dict):
-        rows = [r for r in expl.get("global_importance") or [] if isinstance(r, dict) and _num(r.get("importance"))]
-        for method in _unique(str(r.get("method")) for r in rows):
-            ranked = [r for r in rows if str(r.get("method")) == method]
-            for r in ranked:
-                rank = 1 + sum(1 for o in ranked if o["importance"] > r["importance"])
-                quals = (("feature", r.get("feature")), ("method", method))
-                yield MetricValue("explanations.rank_of", quals, rank)
+def iter_metrics(doc: dict[str, Any]) -> Iterator[Any]:
+    """Every number of an assessment dict: its metric stream (``rai.results.Metric`` records)."""
+    return iter(_stream(doc) if isinstance(doc, dict) else [])

@@ -37,7 +37,13 @@ SEVERITIES = ("error", "warn")
 DECIDE_ON = ("point", "ci")
 ON_INSUFFICIENT = ("fail", "warn", "pass")
 
-_TOP_KEYS = ("version", "name", "description", "defaults", "checks")
+_TOP_KEYS = ("version", "name", "description", "defaults", "checks", "absent")
+#: What a check whose result section is absent (its analyzer did not run) gives: an input error, or skipped.
+ABSENT = ("error", "skip")
+
+#: Qualifiers of the core paths, and those that result sections of their own add.
+CORE_QUALIFIERS = ("sensitive_feature", "group", "column", "feature", "method")
+EXTRA_QUALIFIERS = ("cohort", "treatment", "from_group", "to_group", "class_label")
 _DEFAULT_KEYS = ("severity", "decide_on", "on_insufficient")
 _CHECK_KEYS = (
     "name",
@@ -54,6 +60,7 @@ _CHECK_KEYS = (
     "feature",
     "method",
     "description",
+    *EXTRA_QUALIFIERS,
 )
 
 
@@ -84,6 +91,8 @@ class Check:
     description: str | None = None
     #: 1-based position in the policy file, for messages.
     index: int = 0
+    #: qualifiers of other result sections (treatment, from_group, ...), in policy order
+    extra_qualifiers: tuple[tuple[str, str], ...] = ()
 
     @property
     def path(self) -> MetricPath:
@@ -96,8 +105,9 @@ class Check:
     @property
     def qualifiers(self) -> dict[str, str]:
         """The qualifiers that are set, in a fixed order."""
-        names = ("sensitive_feature", "group", "column", "feature", "method")
-        return {n: getattr(self, n) for n in names if getattr(self, n) is not None}
+        out = {n: getattr(self, n) for n in CORE_QUALIFIERS if getattr(self, n) is not None}
+        out.update(self.extra_qualifiers)
+        return out
 
     @property
     def where(self) -> str:
@@ -126,6 +136,8 @@ class Policy:
     name: str | None = None
     description: str | None = None
     source: str | None = None
+    #: ``skip``: a check on a section the assessment does not have (e.g. fairness of a data-only run) is skipped
+    absent: str = "error"
 
     @property
     def needs_baseline(self) -> bool:
@@ -228,9 +240,10 @@ def _parse_check(raw: Any, index: int, defaults: dict[str, str], source: str) ->
     severity = _choice(raw.get("severity", defaults["severity"]), SEVERITIES, "severity", where)
     decide_on = _choice(raw.get("decide_on", defaults["decide_on"]), DECIDE_ON, "decide_on", where)
     on_insufficient = _choice(raw.get("on_insufficient", defaults["on_insufficient"]), ON_INSUFFICIENT, "on_insufficient", where)
-    quals = {k: _label(raw.get(k), k, where) for k in ("sensitive_feature", "group", "column", "feature", "method")}
+    quals = {k: _label(raw.get(k), k, where) for k in CORE_QUALIFIERS}
+    extra = tuple((k, _label(raw[k], k, where)) for k in EXTRA_QUALIFIERS if raw.get(k) is not None)
     try:
-        path.check_qualifiers({k: v for k, v in quals.items() if v is not None})
+        path.check_qualifiers({**{k: v for k, v in quals.items() if v is not None}, **dict(extra)})
     except ConfigError as exc:
         raise ConfigError(f"{where}: {exc}") from None
     description = raw.get("description")
@@ -238,7 +251,7 @@ def _parse_check(raw: Any, index: int, defaults: dict[str, str], source: str) ->
         raise ConfigError(f"{where}: 'description' must be text; got {description!r}.")
     name = raw.get("name")
     if name is None:
-        name = metric + "".join(f" {k}={v}" for k, v in quals.items() if v is not None)
+        name = metric + "".join(f" {k}={v}" for k, v in [*quals.items(), *extra] if v is not None)
     elif not isinstance(name, str) or not name.strip():
         raise ConfigError(f"{where}: 'name' must be non-empty text; got {name!r}.")
     return Check(
@@ -252,6 +265,7 @@ def _parse_check(raw: Any, index: int, defaults: dict[str, str], source: str) ->
         on_insufficient=on_insufficient,
         description=description,
         index=index,
+        extra_qualifiers=extra,  # type: ignore[arg-type]
         **quals,
     )
 
@@ -306,6 +320,7 @@ def parse_policy(doc: Any, *, source: str = "policy") -> Policy:
         name=doc.get("name"),
         description=doc.get("description"),
         source=source,
+        absent=_choice(doc.get("absent", "error"), ABSENT, "absent", source),
     )
 
 

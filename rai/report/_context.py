@@ -19,6 +19,7 @@ from typing import Any
 
 from rai._serialize import to_jsonable
 from rai.report._card_fields import normalise_card
+from rai.report._checks import check_for, judge, section_status
 from rai.report._compliance import compliance_mapping
 
 __all__ = ["DISPARITY_METRICS", "METRIC_LABELS", "Limits", "build_context"]
@@ -73,9 +74,6 @@ CARD_GROUP_METRICS = (
     "accuracy", "selection_rate", "true_positive_rate", "recall", "false_positive_rate", "precision", "f1",
     "roc_auc", "balanced_accuracy", "f1_macro", "mae", "rmse", "r2",
 )
-#: A difference above this, or a ratio below the four-fifths rule, draws attention.
-DISPARITY_DIFFERENCE = 0.1
-DISPARITY_RATIO = 0.8
 SIGNIFICANCE = 0.05
 
 
@@ -215,7 +213,9 @@ def _performance(perf: dict[str, Any] | None, limits: Limits, summaries: list[st
     }
 
 
-def _fairness(fair: dict[str, Any] | None, limits: Limits, summaries: list[str]) -> dict[str, Any] | None:
+def _fairness(fair: dict[str, Any] | None, limits: Limits, summaries: list[str],
+              verdicts: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """Group values and gaps; every status is the policy's verdict on the judged gap (``_checks.py``)."""
     if not fair:
         return None
     level = fair.get("confidence_level") or 0.95
@@ -248,8 +248,11 @@ def _fairness(fair: dict[str, Any] | None, limits: Limits, summaries: list[str])
         for m in fair.get("metrics") or []:
             if str(m.get("sensitive_feature")) != feature:
                 continue
+            name = str(m.get("name"))
+            judged = m.get("judged") or {}
+            excluded = {str(e.get("group")): e for e in judged.get("excluded") or []}
             cis = m.get("by_group_ci") or {}
-            insufficient = set(map(str, m.get("insufficient_groups") or []))
+            by_n = m.get("by_group_n") or {}
             values = []
             for group, value in (m.get("by_group") or {}).items():
                 group = str(group)
@@ -260,48 +263,55 @@ def _fairness(fair: dict[str, Any] | None, limits: Limits, summaries: list[str])
                 values.append({
                     "group": _clip(group, limits.text), "label": _clip(group, limits.text),
                     "value": _num(value), "low": low, "high": high,
-                    "count": info.get("count"), "insufficient": group in insufficient or bool(info.get("insufficient")),
+                    "count": info.get("count"), "n": by_n.get(group, info.get("count")),
+                    "insufficient": group in excluded if judged else bool(info.get("insufficient")),
                 })
-            judged = [v for v in values if not v["insufficient"] and v["value"] is not None]
-            worst = best = lo = hi = None
-            if judged:
-                lo = min(judged, key=lambda v: v["value"])
-                hi = max(judged, key=lambda v: v["value"])
-            if len(judged) >= 2:
-                name = str(m.get("name"))
-                # "worse" depends on the metric: a low selection / TPR / accuracy, a high FPR / FNR
-                worst, best = (hi, lo) if name in LOWER_IS_BETTER else (lo, hi)
+            # the extremes among the judged groups (an assessment without judged gaps: the groups with enough rows)
+            candidates = [v for v in values if not v["insufficient"] and v["value"] is not None]
+            lo = min(candidates, key=lambda v: v["value"]) if candidates else None
+            hi = max(candidates, key=lambda v: v["value"]) if candidates else None
+            worst, best = ((hi, lo) if name in LOWER_IS_BETTER else (lo, hi)) if len(candidates) >= 2 else (None, None)
+            verdict = check_for(verdicts, f"fairness.{name}.", feature)
             entry = {
-                "name": str(m.get("name")),
-                "label": _label(str(m.get("name"))),
-                "disparity": str(m.get("name")) in DISPARITY_METRICS,
-                "difference": _num(m.get("difference")),
-                "ci_low": _num(m.get("ci_low")),
-                "ci_high": _num(m.get("ci_high")),
-                "ratio": _num(m.get("ratio")),
-                "ratio_ci_low": _num(m.get("ratio_ci_low")),
-                "ratio_ci_high": _num(m.get("ratio_ci_high")),
-                "insufficient_groups": sorted(insufficient)[: limits.groups_per_feature],
-                "n_insufficient": len(insufficient),
+                "name": name,
+                "label": _label(name),
+                "disparity": name in DISPARITY_METRICS,
+                "denominator": m.get("denominator") or "rows",
+                # the judged gap (groups with enough evidence for this rate) is the one verdicts use
+                "difference": _num(judged.get("difference")) if judged else _num(m.get("difference")),
+                "ci_low": _num(judged.get("ci_low")) if judged else _num(m.get("ci_low")),
+                "ci_high": _num(judged.get("ci_high")) if judged else _num(m.get("ci_high")),
+                "ratio": _num(judged.get("ratio")) if judged else _num(m.get("ratio")),
+                "ratio_ci_low": _num(judged.get("ratio_ci_low")) if judged else _num(m.get("ratio_ci_low")),
+                "ratio_ci_high": _num(judged.get("ratio_ci_high")) if judged else _num(m.get("ratio_ci_high")),
+                "judged_insufficient": bool(judged.get("insufficient")),
+                "judged_reason": judged.get("reason"),
+                "excluded": [{"group": _clip(g, limits.text), "reason": _clip(e.get("reason"), limits.text)}
+                             for g, e in list(excluded.items())[: limits.groups_per_feature]],
+                "all_groups_difference": _num(m.get("difference")),
+                "all_groups_ratio": _num(m.get("ratio")),
+                "insufficient_groups": sorted(excluded)[: limits.groups_per_feature],
+                "n_insufficient": len(excluded),
                 "by_group": values,
                 "lowest": lo,
                 "highest": hi,
                 "worst": worst,
                 "best": best,
-                "bounded": str(m.get("name")) in BOUNDED or str(m.get("name")) in DISPARITY_METRICS,
-                # thresholds on a difference / ratio only make sense for rates in [0, 1]; a regression
-                # metric (MAE, mean prediction) is shown per group but not judged
-                "status": _disparity_status(m) if (str(m.get("name")) in BOUNDED or str(m.get("name")) in DISPARITY_METRICS) else "info",
+                "bounded": name in BOUNDED or name in DISPARITY_METRICS,
+                "check": verdict["name"] if verdict else None,
+                "status": verdict["status"] if verdict else "info",
             }
             metrics.append(entry)
-            if entry["disparity"] and entry["status"] in ("attention", "watch"):
+            if verdict and verdict["status"] in ("attention", "watch"):
                 findings.append({
                     "feature": _clip(feature, limits.text), "metric": entry["label"], "status": entry["status"],
+                    "check": verdict["name"],
                     "worst_group": worst["group"] if worst else None, "worst_value": worst["value"] if worst else None,
                     "worst_low": worst["low"] if worst else None, "worst_high": worst["high"] if worst else None,
                     "best_group": best["group"] if best else None, "best_value": best["value"] if best else None,
                     "difference": entry["difference"], "ci_low": entry["ci_low"], "ci_high": entry["ci_high"],
                     "ratio": entry["ratio"], "ratio_ci_low": entry["ratio_ci_low"], "ratio_ci_high": entry["ratio_ci_high"],
+                    "excluded": [e["group"] for e in entry["excluded"]],
                 })
         metrics.sort(key=lambda e: (not e["disparity"], e["name"]))
         features.append({
@@ -311,12 +321,7 @@ def _fairness(fair: dict[str, Any] | None, limits: Limits, summaries: list[str])
             "n_insufficient": sum(1 for g in groups if g["insufficient"]),
             "metrics": metrics,
         })
-    judged = any(m["status"] not in ("info",) for f in features for m in f["metrics"])
-    status = "ok" if judged else "info"
-    if any(f["status"] == "attention" for f in findings):
-        status = "attention"
-    elif findings:
-        status = "watch"
+    judged_any = any(m["status"] != "info" for f in features for m in f["metrics"])
     return {
         "sensitive_features": [_clip(n, limits.text) for n in names],
         "min_group_size": fair.get("min_group_size"),
@@ -324,23 +329,9 @@ def _fairness(fair: dict[str, Any] | None, limits: Limits, summaries: list[str])
         "n_bootstrap": fair.get("n_bootstrap"),
         "features": features,
         "findings": findings,
-        "status": status,
-        "judged": judged,
-        "thresholds": {"difference": DISPARITY_DIFFERENCE, "ratio": DISPARITY_RATIO},
+        "status": section_status(verdicts, "fairness") or "info",
+        "judged": judged_any,
     }
-
-
-def _disparity_status(m: dict[str, Any]) -> str:
-    """attention: even the favourable end of the interval is past the threshold; watch: only the estimate is."""
-    diff, ci_low = _num(m.get("difference")), _num(m.get("ci_low"))
-    ratio, ratio_high = _num(m.get("ratio")), _num(m.get("ratio_ci_high"))
-    if diff is None and ratio is None:
-        return "insufficient"
-    if (ci_low is not None and ci_low > DISPARITY_DIFFERENCE) or (ratio_high is not None and ratio_high < DISPARITY_RATIO):
-        return "attention"
-    if (diff is not None and diff > DISPARITY_DIFFERENCE) or (ratio is not None and ratio < DISPARITY_RATIO):
-        return "watch"
-    return "ok"
 
 
 def _distribution(dist: dict[str, Any] | None, limits: Limits) -> dict[str, Any] | None:
@@ -792,7 +783,7 @@ def _overview(ctx: dict[str, Any], reasons: dict[str, str]) -> list[dict[str, An
         n_insuff = sum(1 for g in perf["by_group"] if g["insufficient"])
         if n_insuff:
             detail += f"; {n_insuff} group(s) too small to judge"
-        out.append({"area": "Performance", "tab": "performance", "status": "info", "headline": head, "detail": detail})
+        out.append({"area": "Performance", "tab": "performance", "status": perf.get("status", "info"), "headline": head, "detail": detail})
     else:
         out.append(not_run("Performance", "performance"))
 
@@ -800,21 +791,23 @@ def _overview(ctx: dict[str, Any], reasons: dict[str, str]) -> list[dict[str, An
     if fair:
         if fair["findings"]:
             f = max(fair["findings"], key=lambda f: (f["status"] == "attention", f["difference"] or 0))
-            head = f"{f['metric']} gap {_fmt(f['difference'])} by {f['feature']}"
+            head = f"{f['metric']} gap {_fmt(f['difference'])} by {f['feature']} ({f['check']}: fails)"
             detail = (f"group {f['worst_group']!s} {_fmt(f['worst_value'])} vs {f['best_group']!s} {_fmt(f['best_value'])}; "
                       if f["worst_group"] is not None else "") + f"CI of the gap {_fmt(f['ci_low'])} – {_fmt(f['ci_high'])}"
             if f["ratio"] is not None:
                 detail += f", ratio {_fmt(f['ratio'])}"
         elif not fair["judged"]:
             head = "Group differences shown, not judged"
-            detail = "no rate metric to judge (e.g. regression): see the per-group values"
+            detail = "no check of the policy judges a fairness number: see the per-group values"
         else:
-            head = "No disparity past the thresholds"
-            detail = (f"difference ≤ {DISPARITY_DIFFERENCE} and ratio ≥ {DISPARITY_RATIO} on "
-                      + ", ".join(fair["sensitive_features"]))
-        n_insuff = sum(f["n_insufficient"] for f in fair["features"])
-        if n_insuff:
-            detail += f"; {n_insuff} group(s) insufficient (< {fair['min_group_size']} rows)"
+            outcomes = [c["outcome"] for c in ctx["verdicts"]["checks"] if c["section"] == "fairness" and c["outcome"] != "skipped"]
+            head = "No fairness check fails"
+            detail = ", ".join(f"{outcomes.count(o)} {o}" for o in ("pass", "insufficient evidence") if o in outcomes)
+            detail += " (checks of the policy on " + ", ".join(fair["sensitive_features"]) + ")"
+        if fair["findings"] and fair["findings"][0].get("excluded") is not None:
+            f = max(fair["findings"], key=lambda f: (f["status"] == "attention", f["difference"] or 0))
+            if f["excluded"]:
+                detail += f"; {len(f['excluded'])} group(s) of {f['feature']} set aside as too small to judge ({', '.join(map(str, f['excluded'][:5]))})"
         out.append({"area": "Fairness", "tab": "fairness", "status": fair["status"], "headline": head, "detail": detail})
     else:
         out.append(not_run("Fairness", "fairness"))
@@ -871,7 +864,8 @@ def _overview(ctx: dict[str, Any], reasons: dict[str, str]) -> list[dict[str, An
 # ------------------------------------------------------------------------------------ entry
 
 
-def build_context(assessment: Any, *, signature: dict[str, Any] | None = None, limits: Limits | None = None) -> dict[str, Any]:
+def build_context(assessment: Any, *, signature: dict[str, Any] | None = None, limits: Limits | None = None,
+                  policy: Any = None) -> dict[str, Any]:
     """The plain context of every report, from an ``Assessment`` or its dict form.
 
     Parameters
@@ -883,10 +877,14 @@ def build_context(assessment: Any, *, signature: dict[str, Any] | None = None, l
         shown in the provenance section. ``None``: not signed / unknown.
     limits:
         Caps that keep large assessments within the size budget.
+    policy:
+        The ``rai.gate.Policy`` whose checks give every status the report shows (default: the
+        policy that ships with the package), judged by the gate on the metric stream.
     """
     limits = limits or Limits()
     a = _plain(assessment)
     results = a.get("results") or {}
+    verdicts = judge(a, policy)
     summaries: list[str] = []
     notes = [{"analyzer": n.get("analyzer"), "level": n.get("level"), "message": _clip(n.get("message"), 2 * limits.text)}
              for n in results.get("notes") or []]
@@ -923,7 +921,7 @@ def build_context(assessment: Any, *, signature: dict[str, Any] | None = None, l
         "notes": notes,
         "reasons": reasons,
         "performance": _performance(results.get("performance"), limits, summaries),
-        "fairness": _fairness(results.get("fairness"), limits, summaries),
+        "fairness": _fairness(results.get("fairness"), limits, summaries, verdicts),
         "errors": _errors(results.get("errors"), limits, summaries),
         "explanations": _explanations(results.get("explanations"), limits, summaries),
         "drift": _drift(results.get("drift"), limits, summaries),
@@ -941,7 +939,13 @@ def build_context(assessment: Any, *, signature: dict[str, Any] | None = None, l
         },
         "signature": {"present": False, "verified": None, "message": "not signed (no assessment.json.sig)", **(signature or {})},
         "summaries": summaries,
+        "verdicts": verdicts,
     }
+    # where the policy judges a section, its status is the policy's (never a threshold of the report's own)
+    for key in ("performance", "errors", "drift", "quality"):
+        judged = section_status(verdicts, key)
+        if ctx[key] and judged:
+            ctx[key]["status"] = judged
     ctx["overview"] = _overview(ctx, reasons)
     ctx["compliance"] = compliance_mapping(ctx)
     ctx["card_view"] = _card_view(ctx, limits)

@@ -205,6 +205,7 @@ def render_reports(
     signature: dict[str, Any] | None = None,
     limits: Limits | None = None,
     budget: int = DASHBOARD_BUDGET,
+    policy: Any = None,
 ) -> dict[str, Path]:
     """Write ``model_card.md``, ``model_card.html``, ``model_card.json`` and ``dashboard.html``.
 
@@ -224,6 +225,9 @@ def render_reports(
     limits, budget:
         Caps of the summarised lists, and the dashboard's size budget in bytes; when the
         dashboard is larger, the caps are tightened until it fits, and the page says so.
+    policy:
+        The ``rai.gate.Policy`` that judges every check the reports list (default: the policy
+        that ships with the package, as ``rai gate`` without ``--policy``).
 
     Returns
     -------
@@ -237,14 +241,14 @@ def render_reports(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
 
-    ctx = build_context(assessment, signature=signature, limits=limits)
+    ctx = build_context(assessment, signature=signature, limits=limits, policy=policy)
     dashboard = render_dashboard(ctx)
     rounds = 0
     while len(dashboard.encode("utf-8")) > budget and rounds < 6:
         rounds += 1
         size = len(dashboard.encode("utf-8"))
         limits = _tighter(limits)
-        ctx = build_context(assessment, signature=signature, limits=limits)
+        ctx = build_context(assessment, signature=signature, limits=limits, policy=policy)
         ctx["summaries"].append(
             f"The dashboard was summarised to stay within its {budget / 1e6:.1f} MB budget "
             f"({size / 1e6:.1f} MB before this pass)."

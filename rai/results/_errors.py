@@ -10,9 +10,11 @@ of the cohort's error count against the overall error rate.
 from __future__ import annotations
 
 import dataclasses
-from typing import Literal
+from collections.abc import Iterator
+from typing import Any, Literal
 
 from rai._serialize import Result
+from rai.results._stream import Metric, PathDoc, document_paths, register_section
 
 __all__ = ["CohortFilter", "ErrorCohort", "ErrorHeatmap", "ErrorResult", "HeatmapAxis"]
 
@@ -117,3 +119,41 @@ class ErrorResult(Result):
     correction: str
     seed: int
     confirm_alpha: float = 1.0
+
+
+# --------------------------------------------------------------------------------------------
+# metric stream
+
+_COHORT_FIELDS = ("error_rate", "error_coverage", "size", "n_errors", "p_value")
+
+
+@register_section("errors")
+def _walk_errors(errors: dict[str, Any]) -> Iterator[Metric]:
+    n = errors.get("n_rows")
+    for key in ("error_rate", "n_errors", "n_rows"):
+        if isinstance(errors.get(key), (int, float)) and not isinstance(errors.get(key), bool):
+            yield Metric(f"errors.{key}", errors[key], n=n, n_effective=n, headline=key == "error_rate")
+    cohorts = [c for c in errors.get("cohorts") or [] if isinstance(c, dict) and isinstance(c.get("error_rate"), (int, float))]
+    if not cohorts:
+        why = f"no cohorts ({errors.get('message') or errors.get('status') or 'none found'})"
+        for field in _COHORT_FIELDS:
+            yield Metric(f"errors.worst_cohort.{field}", None, insufficient=True, reason=why)
+            yield Metric(f"errors.cohorts.{field}", None, insufficient=True, reason=why)
+        return
+    worst = max(cohorts, key=lambda c: (c["error_rate"], c.get("size") or 0))
+    for cohort, path, headline in [(worst, "worst_cohort", True), *((c, "cohorts", False) for c in cohorts)]:
+        # the worst cohort is one number whatever its rule (so a baseline's pairs with it); the rule is in its size label
+        quals = () if path == "worst_cohort" else (("cohort", str(cohort.get("rule"))),)
+        for field in _COHORT_FIELDS:
+            yield Metric(f"errors.{path}.{field}", cohort.get(field), quals, n=cohort.get("size"),
+                         n_effective=cohort.get("size"), headline=headline and field == "error_rate",
+                         sizes=((f"cohort {cohort.get('rule')}", cohort.get("size"), False),))
+
+
+document_paths("errors", [
+    PathDoc("errors.error_rate", (), "share of rows the model gets wrong", "never"),
+    PathDoc("errors.n_errors", (), "rows the model gets wrong", "never"),
+    PathDoc("errors.n_rows", (), "rows analysed", "never"),
+    PathDoc("errors.worst_cohort.<field>", (), "the error cohort with the highest error rate (ties: the larger): error_rate, error_coverage, size, n_errors, p_value", "no cohort was found"),
+    PathDoc("errors.cohorts.<field>", ("cohort",), "every error cohort (`cohort` is its rule)", "no cohort was found"),
+])

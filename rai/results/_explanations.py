@@ -10,9 +10,11 @@ explained class (classifiers) or its predicted value (regressors).
 from __future__ import annotations
 
 import dataclasses
-from typing import Literal
+from collections.abc import Iterator
+from typing import Any, Literal
 
 from rai._serialize import Result
+from rai.results._stream import Metric, PathDoc, document_paths, register_section
 
 __all__ = [
     "ExplanationResult",
@@ -140,3 +142,33 @@ class ExplanationResult(Result):
     additivity_max_error: float | None
     notes: list[str]
     lime_training_rows: int | None = None
+
+
+# --------------------------------------------------------------------------------------------
+# metric stream
+
+
+@register_section("explanations")
+def _walk_explanations(expl: dict[str, Any]) -> Iterator[Metric]:
+    rows = [r for r in expl.get("global_importance") or []
+            if isinstance(r, dict) and isinstance(r.get("importance"), (int, float))]
+    methods: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        methods.setdefault(str(r.get("method")), []).append(r)
+    for method, ranked in methods.items():
+        total = sum(float(r["importance"]) for r in ranked)
+        for r in ranked:
+            quals = (("feature", str(r.get("feature"))), ("method", method))
+            n = len(ranked)
+            # competition ranking: 1 + features strictly more important (ties share the better rank)
+            rank = 1 + sum(1 for o in ranked if o["importance"] > r["importance"])
+            yield Metric("explanations.rank_of", rank, quals, n=n, n_effective=n, sizes=(('features ranked', n, False),))
+            yield Metric("explanations.importance_of", r["importance"], quals, n=n, n_effective=n, sizes=(('features ranked', n, False),))
+            yield Metric("explanations.share_of", float(r["importance"]) / total if total > 0 else None, quals, n=n, n_effective=n, sizes=(('features ranked', n, False),))
+
+
+document_paths("explanations", [
+    PathDoc("explanations.rank_of", ("feature", "method"), "rank of a feature in global importance (1 = most important; ties share the better rank)", "never"),
+    PathDoc("explanations.importance_of", ("feature", "method"), "its global importance", "never"),
+    PathDoc("explanations.share_of", ("feature", "method"), "its share of the method's total importance (0 to 1)", "never"),
+])

@@ -23,7 +23,18 @@ import math
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-__all__ = ["Metric", "Walker", "iter_stream", "metric_stream", "register_section", "registered_sections"]
+__all__ = [
+    "Metric",
+    "Walker",
+    "PathDoc",
+    "iter_stream",
+    "metric_stream",
+    "register_section",
+    "registered_sections",
+    "document_paths",
+    "path_docs",
+    "render_paths_markdown",
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,6 +57,10 @@ class Metric:
     insufficient: bool = False
     reason: str | None = None
     headline: bool = False
+    #: groups (or other parts) left out of the number, each with why (e.g. too few actual positives)
+    excluded: tuple[str, ...] = ()
+    #: the sizes behind the number, each ``(label, count, too small)``: the groups a disparity compares
+    sizes: tuple[tuple[str, int | None, bool], ...] = ()
 
     def qualifier(self, key: str) -> str | None:
         """The value of one qualifier, or ``None``."""
@@ -77,6 +92,8 @@ class Metric:
             "insufficient": self.insufficient,
             "reason": self.reason,
             "headline": self.headline,
+            "excluded": list(self.excluded),
+            "sizes": [list(s) for s in self.sizes],
         }
 
 
@@ -99,6 +116,55 @@ def register_section(section: str) -> Callable[[Walker], Walker]:
         return walker
 
     return decorate
+
+
+@dataclasses.dataclass(frozen=True)
+class PathDoc:
+    """What one path of the stream means, which qualifiers pick its numbers, and when it is insufficient."""
+
+    path: str
+    qualifiers: tuple[str, ...]
+    meaning: str
+    sufficiency: str = "always judged"
+
+
+_DOCS: dict[str, list[PathDoc]] = {}
+
+
+def document_paths(section: str, docs: list[PathDoc]) -> None:
+    """Describe the paths a section's walker yields (``docs/metrics.md`` is generated from these)."""
+    _DOCS[section] = list(docs)
+
+
+def path_docs() -> dict[str, list[PathDoc]]:
+    """Every documented path, by section, in registration order."""
+    registered_sections()
+    return {s: list(_DOCS.get(s, [])) for s in _WALKERS}
+
+
+def render_paths_markdown() -> str:
+    """``docs/metrics.md``: every path of the metric stream (``rai metrics --paths`` prints it too)."""
+    lines = [
+        "# Metric paths",
+        "",
+        "<!-- generated from the code by `rai metrics --paths`; a test keeps this file equal to it -->",
+        "",
+        "Every number of an assessment is one record of the **metric stream**: a path, qualifiers that pick",
+        "one number where a path has many, the value, its interval (`ci_low`, `ci_high`), `n` (rows behind",
+        "it), `n_effective` (the denominator its sufficiency is judged on), and `insufficient` with the",
+        "reason. The release gate, the report's check list, the monitor's rules and the MLflow log all read",
+        "this stream and judge it with the same policy (docs/gate.md), so they cannot disagree.",
+        "`rai metrics --assessment out/assessment.json` prints it (`--format table|json|csv`).",
+        "",
+        "A number marked insufficient is never a headline and never decides a check on its own: the check",
+        "gives *insufficient evidence* and `on_insufficient` decides its effect.",
+    ]
+    for section, docs in path_docs().items():
+        lines += ["", f"## {section}", "", "| path | qualifiers | meaning | insufficient when |", "|---|---|---|---|"]
+        for d in docs:
+            quals = ", ".join(f"`{q}`" for q in d.qualifiers) or "-"
+            lines.append(f"| `{d.path}` | {quals} | {d.meaning} | {d.sufficiency} |")
+    return "\n".join(lines) + "\n"
 
 
 def registered_sections() -> list[str]:

@@ -273,6 +273,18 @@
       grid.appendChild(tile);
     });
     p.appendChild(grid);
+    var v = DATA.verdicts;
+    if (v) {
+      p.appendChild(card("Release checks", [
+        el("p", null, v.headline + ", judged by the policy \u201c" + v.policy + "\u201d exactly as rai gate judges it."),
+        table([{ label: "Check" }, { label: "Metric" }, { label: "Outcome" }, { label: "Value", num: true }, { label: "Interval", num: true }, { label: "Bound" }, { label: "Reason" }],
+          v.checks.map(function (c) {
+            var why = c.reason + (c.excluded.length ? "; set aside: " + c.excluded.join("; ") : "");
+            return { cls: "check " + String(c.outcome).replace(/\s+/g, "-"),
+              cells: [c.name, c.metric + (c.where ? " (" + c.where + ")" : ""), badge(c.outcome), c.value || "\u2013", c.interval || "\u2013", c.bound || "\u2013", why] };
+          }))
+      ]));
+    }
     if (DATA.summaries && DATA.summaries.length) {
       p.appendChild(note(["Summarised to stay within the size budget: ", el("ul", null, DATA.summaries.map(function (x) { return el("li", null, x); }))], true));
     }
@@ -358,19 +370,20 @@
     var fair = DATA.fairness;
     if (!fair) { p.appendChild(notRun("fairness")); return; }
     var level = Math.round(100 * (fair.confidence_level || 0.95));
-    var intro = [el("p", null, "Sensitive features: " + fair.sensitive_features.join(", ") + ". Groups below " + fair.min_group_size + " rows are insufficient: shown grey, not judged. Difference = max − min, ratio = min / max over judged groups; " + level + "% bootstrap intervals (" + fair.n_bootstrap + " resamples).")];
+    var intro = [el("p", null, "Sensitive features: " + fair.sensitive_features.join(", ") + ". A group is judged for a rate only when the rate's denominator (rows for selection rate and accuracy, actual positives for TPR, actual negatives for FPR) reaches " + fair.min_group_size + "; the others are shown grey and set aside. Difference = max − min, ratio = min / max over the judged groups; " + level + "% simultaneous bootstrap intervals of the signed group differences (" + fair.n_bootstrap + " resamples), which reach parity when the data cannot exclude it. Statuses are the policy's checks.")];
     if (fair.findings.length) {
       intro.push(el("h3", null, "Which groups are treated worse, and how sure"));
       intro.push(el("ul", null, fair.findings.map(function (x) {
         return el("li", null, [badge(x.status), " " + x.metric + " by " + x.feature + ": " +
           (x.worst_group !== null ? "group " + x.worst_group + " " + fmt(x.worst_value) + (isNum(x.worst_low) ? " [" + ci(x.worst_low, x.worst_high) + "]" : "") +
             " vs " + x.best_group + " " + fmt(x.best_value) + "; " : "") +
-          "gap " + fmt(x.difference) + " (CI " + ci(x.ci_low, x.ci_high) + ")" + (isNum(x.ratio) ? ", ratio " + fmt(x.ratio) + " (CI " + ci(x.ratio_ci_low, x.ratio_ci_high) + ")" : "")]);
+          "gap " + fmt(x.difference) + " (CI " + ci(x.ci_low, x.ci_high) + ")" + (isNum(x.ratio) ? ", ratio " + fmt(x.ratio) + " (CI " + ci(x.ratio_ci_low, x.ratio_ci_high) + ")" : "") +
+          " \u2014 " + x.check + (x.excluded.length ? "; set aside as too small: " + x.excluded.join(", ") : "")]);
       })));
     } else if (!fair.judged) {
-      intro.push(el("p", null, [badge("info"), " Per-group values are shown but not judged: a threshold on a difference or ratio only makes sense for rates (this is not a classification)."]));
+      intro.push(el("p", null, [badge("info"), " Per-group values are shown; no check of the policy judges a fairness number."]));
     } else {
-      intro.push(el("p", null, [badge("ok"), " No disparity past a difference of " + fair.thresholds.difference + " or a ratio of " + fair.thresholds.ratio + "."]));
+      intro.push(el("p", null, [badge("ok"), " Every fairness check of the policy passes."]));
     }
     p.appendChild(card("Fairness", intro));
     if (!fair.features.length) { return; }

@@ -117,8 +117,8 @@ def test_exit_2_on_missing_and_malformed_files(gate, files):
     assert r.code == 2 and "does not match the schema" in r.err and "at results/performance" in r.err
     r = gate("--policy", p)
     assert r.code == 2 and "--assessment is required" in r.err
-    r = gate("--assessment", tmp / "assessment.json")
-    assert r.code == 2 and "--policy is required" in r.err
+    r = gate("--assessment", tmp / "assessment.json")  # no policy: the shipped default judges (SEX ratio 0.7 < 0.8)
+    assert r.code == 1 and "judging with the default policy" in r.err and "FAIL  selection-rate ratio (four-fifths rule)" in r.out
     r = gate("--policy", p, "--assessment", tmp / "assessment.json", "--frobnicate")
     assert r.code == 2 and "No such option '--frobnicate'" in r.err
 
@@ -189,3 +189,17 @@ def test_cold_start_imports_neither_pandas_nor_sklearn(files):
     assert "rai.gate" in imported
     for heavy in ("pandas", "sklearn", "numpy", "scipy", "fairlearn"):
         assert heavy not in imported, f"{heavy} is imported by rai gate"
+
+
+def test_default_policy_skips_the_checks_of_analyzers_that_did_not_run(gate, files):
+    tmp, _ = files
+    doc = make_assessment()
+    doc["results"]["fairness"] = None
+    doc["results"]["notes"] = [{"analyzer": "fairness", "level": "skipped", "message": "needs the target (--target)"}]
+    r = gate("--assessment", write_json(tmp / "data_only.json", doc), "--json", tmp / "v.json")
+    verdict = json.loads((tmp / "v.json").read_text())
+    by_name = {c["name"]: c for c in verdict["checks"]}
+    skipped = by_name["selection-rate ratio (four-fifths rule)"]
+    assert skipped["outcome"] == "skipped" and "fairness analyzer did not run (skipped: needs the target" in skipped["reason"]
+    assert by_name["dataset drift share"]["outcome"] == "pass"
+    assert r.code == 0, r.out

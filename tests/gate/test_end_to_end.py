@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -62,6 +63,7 @@ def assess(folder: Path, env: dict[str, str], out: str = "out") -> Path:
         cwd=folder, env=env, capture_output=True, text=True, timeout=600, check=False,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
+    (folder / out / "assess.stdout").write_text(proc.stdout, encoding="utf-8")
     return folder / out / "assessment.json"
 
 
@@ -105,14 +107,19 @@ def test_demo_fails_the_fairness_policy_and_passes_the_lenient_one(demo):
     assert {s["label"]: s["count"] for s in eo["sizes"]} == {f"SEX={g}": n for g, n in sex.value_counts().items()}
     dp = checks["selection-rate ratio by sex (four-fifths rule)"]
     assert dp["outcome"] == "pass" and dp["value"] == pytest.approx(dp_ratio, abs=1e-9)
-    # race groups of 1 and 27 people cannot be judged: reported, not passed or failed
+    # race groups of 1 and 27 people are set aside (listed, with why), and the groups large enough
+    # to judge are compared: among them RAC1P=5 fails the four-fifths bound (fairlearn over those groups)
     race = checks["selection-rate ratio by race"]
-    assert race["outcome"] == "insufficient evidence" and race["effect"] == "warn"
-    assert {s["label"] for s in race["sizes"] if s["insufficient"]} == {
-        f"RAC1P={g}" for g, n in table["RAC1P"].astype(str).value_counts().items() if n < 30
-    }
+    races = table["RAC1P"].astype(str)
+    big = races.map(races.value_counts()) >= 30
+    judged_ratio = demographic_parity_ratio(table["employed"][big], table["prediction"][big], sensitive_features=races[big])
+    assert race["outcome"] == "fail" and race["value"] == pytest.approx(judged_ratio, abs=1e-9) and judged_ratio < 0.8
+    small = {f"RAC1P={g}" for g, n in races.value_counts().items() if n < 30}
+    assert small and {s["label"] for s in race["sizes"] if s["insufficient"]} == small
+    assert {e.split(":")[0] for e in race["measurements"][0]["excluded"]} == small
     assert "FAIL  error-rate balance by sex (equalized-odds ratio)" in out
-    assert [c["name"] for c in verdict["checks"] if c["effect"] == "fail"] == ["error-rate balance by sex (equalized-odds ratio)"]
+    assert [c["name"] for c in verdict["checks"] if c["effect"] == "fail"] == [
+        "error-rate balance by sex (equalized-odds ratio)", "selection-rate ratio by race"]
 
     code, verdict, out = gate(folder, env, EXAMPLES / "lenient-policy.yaml", assessment)
     assert code == 0 and verdict["status"] == "passed", out
@@ -128,7 +135,9 @@ def test_demo_fails_the_starting_policy_only_through_what_the_data_supports(demo
     checks = {c["name"]: c for c in verdict["checks"]}
     four_fifths = checks["selection-rate ratio (four-fifths rule)"]
     assert [m["label"] for m in four_fifths["measurements"]] == ["SEX", "RAC1P", "SEX & RAC1P"]
-    assert [m["outcome"] for m in four_fifths["measurements"]] == ["pass", "insufficient evidence", "insufficient evidence"]
+    # small groups are set aside, not a reason to judge nothing: race and sex & race are judged on the rest
+    assert [m["outcome"] for m in four_fifths["measurements"]] == ["pass", "fail", "fail"]
+    assert all(m["excluded"] for m in four_fifths["measurements"][1:])
     assert checks["no accuracy regression"]["outcome"] == "skipped"
     assert code == verdict["exit_code"]
 
@@ -231,3 +240,75 @@ def test_rai_demo_assessment_fails_the_fairness_policy_and_passes_the_lenient_on
     assert eo["value"] == pytest.approx(oracle, abs=1e-9) and oracle < 0.8
     code, verdict, out = gate(tmp_path, env, EXAMPLES / "lenient-policy.yaml", assessment)
     assert code == 0, out
+
+
+# -------------------------------------------------------------------------------------------------
+# one verdict: the CLI summary, the cards, the dashboard and the gate agree
+
+
+def _report(folder: Path, env: dict[str, str], assessment: Path, policy: Path) -> Path:
+    out = folder / f"report-{policy.stem}"
+    proc = subprocess.run(["rai", "report", "--assessment", str(assessment), "--out", str(out), "--policy", str(policy)],
+                          cwd=folder, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+def _card_checks(md: str) -> list[str]:
+    section = md.split("## Release checks", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ") and not line.startswith(("| Check", "|---"))]
+    return [row.split(" | ")[2] for row in rows]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("policy_file", ["policy.yaml", "lenient-policy.yaml"])
+def test_cards_and_dashboard_state_the_gates_outcome_for_every_check(demo, policy_file):
+    from tests.report._browser import assert_clean, browser_page
+
+    folder, env, assessment = demo
+    policy = EXAMPLES / policy_file
+    _, verdict, _ = gate(folder, env, policy, assessment)
+    outcomes = [c["outcome"] for c in verdict["checks"]]
+    out = _report(folder, env, assessment, policy)
+    assert _card_checks((out / "model_card.md").read_text(encoding="utf-8")) == outcomes
+    html = (out / "model_card.html").read_text(encoding="utf-8")
+    assert re.findall(r'<tr data-check="[^"]*" data-outcome="([^"]*)">', html) == outcomes
+    with browser_page() as (page, events):
+        page.goto((out / "dashboard.html").as_uri())
+        rows = page.eval_on_selector_all("tr.check", "rs => rs.map(r => [r.cells[0].textContent, r.cells[2].textContent])")
+        assert_clean(events)
+    assert rows == [[c["name"], c["outcome"]] for c in verdict["checks"]]
+
+
+def test_summary_card_dashboard_and_gate_agree_on_the_race_gap(demo):
+    """The RAC1P gap is judged over the groups large enough to judge; fairlearn's all-group value stays in the assessment."""
+    import pandas as pd
+    from fairlearn.metrics import demographic_parity_difference
+
+    folder, env, assessment = demo
+    table = pd.read_parquet(folder / "data" / "test.parquet")
+    races = table["RAC1P"].astype(str)
+    big = races.map(races.value_counts()) >= 30
+    judged = demographic_parity_difference(table["employed"][big], table["prediction"][big], sensitive_features=races[big])
+    everyone = demographic_parity_difference(table["employed"], table["prediction"], sensitive_features=races)
+
+    doc = json.loads(assessment.read_text(encoding="utf-8"))
+    (m,) = [m for m in doc["results"]["fairness"]["metrics"] if m["name"] == "demographic_parity" and m["sensitive_feature"] == "RAC1P"]
+    assert m["difference"] == pytest.approx(everyone, abs=1e-12) and m["judged"]["difference"] == pytest.approx(judged, abs=1e-12)
+    assert judged < everyone  # the all-group gap comes from groups too small to judge
+
+    policy = folder / "race-gap.yaml"
+    policy.write_text("version: 1\nchecks:\n  - {name: race gap, metric: fairness.demographic_parity.difference, "
+                      "sensitive_feature: RAC1P, op: '<=', threshold: 0.1}\n", encoding="utf-8")
+    code, verdict, _ = gate(folder, env, policy, assessment)
+    (check,) = verdict["checks"]
+    assert code == 1 and check["outcome"] == "fail" and check["value"] == pytest.approx(judged, abs=1e-12)
+
+    summary = (assessment.parent / "assess.stdout").read_text(encoding="utf-8")
+    assert f"demographic parity difference by RAC1P {judged:.3f}" in summary and "too small to judge" in summary
+    out = _report(folder, env, assessment, policy)
+    md = (out / "model_card.md").read_text(encoding="utf-8")
+    assert f"Demographic parity gap {judged:.3f} by RAC1P (race gap: fails)" in md
+    assert f"{everyone:.3f}" not in md.split("## Model details")[0]  # the headline never rests on an insufficient group
+    dashboard = (out / "dashboard.html").read_text(encoding="utf-8")
+    assert f"Demographic parity gap {judged:.3f} by RAC1P" in dashboard

@@ -137,7 +137,7 @@ def test_iter_metrics_enumerates_every_number(assessment):
     found = {m.label: m for m in iter_metrics(assessment)}
     assert found["performance.accuracy"].value == 0.85 and found["performance.accuracy"].headline
     assert found["performance.by_group.accuracy (sensitive_feature=RACE, group=C)"].value == pytest.approx(0.70)
-    assert found["fairness.demographic_parity.ratio (sensitive_feature=SEX)"].low == pytest.approx(0.6)
+    assert found["fairness.demographic_parity.ratio (sensitive_feature=SEX)"].ci_low == pytest.approx(0.6)
     assert found["drift.share_drifted"].value == pytest.approx(1 / 3)
     assert found["drift.columns.statistic (column=SCHL)"].value == 0.15
     assert found["quality.issues"].value == 1

@@ -61,11 +61,11 @@ def test_run_drift_then_no_drift_exit_codes_and_history(tmp_path, files, receive
     base = ["monitor", "run", "--reference", str(files["reference"]), "--store", store, "--webhook-url", receiver.url]
     p = _rai(*base, "--current", str(files["drifted"]))
     assert p.returncode == 0, p.stderr
-    assert "dataset drift: yes" in p.stdout and "fired" in p.stdout
+    assert "dataset drift: share reaches 0.5" in p.stdout and "alert dataset-drift fired" in p.stdout
     assert len(receiver.accepted()) == 1
     p = _rai(*base, "--current", str(files["same"]), "--fail-on-drift")
     assert p.returncode == 0, p.stderr
-    assert "dataset drift: no" in p.stdout
+    assert "dataset drift needs 0.5); no alert" in p.stdout
     assert len(receiver.accepted()) == 1  # nothing new
     # the same batch again is the same window: skipped
     p = _rai(*base, "--current", str(files["drifted"]), "--fail-on-drift")
@@ -82,7 +82,8 @@ def test_run_drift_then_no_drift_exit_codes_and_history(tmp_path, files, receive
     drifted_cols = {c["column"] for c in runs[-1]["columns"] if c["drifted"]}
     assert drifted_cols == {"x1", "x2", "x3", "color"}
     t = _rai("monitor", "history", "--store", store)
-    assert "DRIFT" in t.stdout and "delivered after 1 attempt" in t.stdout
+    assert "4 of 4 features drifted (share 1.00; dataset drift: share reaches 0.5); alert dataset-drift fired" in t.stdout
+    assert "delivered after 1 attempt" in t.stdout
     # the secret is nowhere in the store
     assert SECRET.encode() not in (tmp_path / "m.db").read_bytes()
 

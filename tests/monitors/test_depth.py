@@ -143,3 +143,15 @@ def test_metric_records_carry_the_intervals(acs_small):
         check.estimated.get("accuracy").ci_high, len(cur))
     pca = records["multivariate.pca_reconstruction.statistic"]
     assert pca.value == check.signals["multivariate.pca_reconstruction.statistic"] and pca.has_interval
+
+
+def test_rules_from_yaml_take_the_new_paths_and_refuse_unknown_ones():
+    from rai._exceptions import ConfigError
+
+    cfg = MonitorConfig.from_mapping({"rules": [
+        {"name": "est", "metric": "performance.estimated.roc_auc", "op": "<", "threshold": 0.85, "decide_on": "ci"},
+        {"name": "mv", "signal": "multivariate.domain_classifier.drifted", "op": "==", "threshold": True},
+    ]})
+    assert [r.metric for r in cfg.rules] == ["performance.estimated.roc_auc", "multivariate.domain_classifier.drifted"]
+    with pytest.raises(ConfigError, match=r"monitor.rules\[0\].signal: unknown signal 'multivariate.domain_classifier'"):
+        MonitorConfig.from_mapping({"rules": [{"signal": "multivariate.domain_classifier", "threshold": 1}]})

@@ -5,20 +5,32 @@ from __future__ import annotations
 import pytest
 
 from rai.report import build_context
-from rai.report._context import Limits, _disparity_status, _heatmap
+from rai.report._context import Limits, _heatmap
 from tests.report.conftest import build_assessment
 
 
-@pytest.mark.parametrize("m, expected", [
-    ({"difference": 0.05, "ci_low": 0.03, "ratio": 0.9, "ratio_ci_high": 0.95}, "ok"),
-    ({"difference": 0.15, "ci_low": 0.05, "ratio": 0.85, "ratio_ci_high": 0.9}, "watch"),      # estimate past, interval not
-    ({"difference": 0.15, "ci_low": 0.12, "ratio": 0.85, "ratio_ci_high": 0.9}, "attention"),  # whole interval past 0.1
-    ({"difference": 0.05, "ci_low": 0.01, "ratio": 0.7, "ratio_ci_high": 0.85}, "watch"),      # four-fifths on the estimate
-    ({"difference": 0.05, "ci_low": 0.01, "ratio": 0.6, "ratio_ci_high": 0.75}, "attention"),  # and on the interval
-    ({"difference": None, "ci_low": None, "ratio": None, "ratio_ci_high": None}, "insufficient"),
-])
-def test_disparity_status(m, expected):
-    assert _disparity_status(m) == expected
+def _policy(threshold):
+    from rai.gate import parse_policy
+
+    return parse_policy({"version": 1, "checks": [
+        {"name": "parity", "metric": "fairness.demographic_parity.ratio", "op": ">=", "threshold": threshold, "on_insufficient": "pass"},
+        {"name": "drift", "metric": "drift.share_drifted", "op": "<", "threshold": 0.5, "severity": "warn"}]})
+
+
+def test_every_status_is_the_policys_verdict_not_a_threshold_of_the_report():
+    doc = build_assessment()
+    strict, lenient = build_context(doc, policy=_policy(0.999)), build_context(doc, policy=_policy(0.0))
+    for ctx, expected in ((strict, "attention"), (lenient, "ok")):
+        dp = [m for f in ctx["fairness"]["features"] for m in f["metrics"] if m["name"] == "demographic_parity"]
+        assert {m["status"] for m in dp} <= {expected, "insufficient"} and expected in {m["status"] for m in dp}
+        assert ctx["fairness"]["status"] == expected
+        assert [c["name"] for c in ctx["verdicts"]["checks"]] == ["parity", "drift"]
+    assert strict["fairness"]["findings"] and not lenient["fairness"]["findings"]
+    # a metric no check judges is information, not a verdict
+    sel = [m for f in strict["fairness"]["features"] for m in f["metrics"] if m["name"] == "selection_rate"]
+    assert {m["status"] for m in sel} == {"info"}
+    import rai.report._context as context_module
+    assert not any(hasattr(context_module, n) for n in ("DISPARITY_DIFFERENCE", "DISPARITY_RATIO", "_disparity_status"))
 
 
 def test_worst_group_depends_on_the_direction_of_the_metric():
