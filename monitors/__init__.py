@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import monitors._cbpe  # noqa: F401  (registers the performance_estimated walker of the metric stream)
+import monitors._multivariate  # noqa: F401  (registers the multivariate walker)
 from monitors._checks import SIGNALS, CheckResult, run_check, signals_from
 from monitors._config import (
     DEFAULT_RULES,

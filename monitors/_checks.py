@@ -22,6 +22,8 @@ Signals (all floats; booleans are 0 / 1):
 ``fairness.<metric>.<feature>``    the difference of a fairness metric, when labels are present
 ``attribution.ndcg``               with a model: NDCG of the batch's feature-importance ranking
                                    against the reference's (1 = same order; see _attribution.py)
+``performance.estimated.<metric>`` estimated from the scores, no labels needed (see _depth.py)
+``multivariate.<method>.<field>``  multivariate drift: statistic, threshold, drifted (_depth.py)
 =================================  ===========================================================
 """
 
@@ -56,6 +58,8 @@ SIGNALS = (
     "performance.<metric>",
     "fairness.<metric>.<feature>",
     "attribution.ndcg",
+    "performance.estimated.<metric>",
+    "multivariate.<method>.<field>",
 )
 
 
@@ -73,6 +77,8 @@ class CheckResult:
     n_current: int | None = None
     current_sha256: str | None = None
     attribution: Any = None
+    estimated: Any = None  # monitors._cbpe.PerformanceEstimate
+    multivariate: tuple[Any, ...] = ()  # monitors._multivariate.MultivariateDrift per method
 
     @classmethod
     def from_results(cls, *, drift: Any, quality: Any = None, performance: Any = None, fairness: Any = None,
@@ -90,10 +96,13 @@ class CheckResult:
         """The check's results in the form of assessment.json, so the metric stream reads them."""
         from rai._serialize import to_jsonable
 
+        from monitors._depth import depth_sections
+
         results = {k: to_jsonable(getattr(self, k)) for k in ("drift", "quality", "performance", "fairness")
                    if getattr(self, k) is not None}
         if self.attribution is not None:
             results["attribution"] = {"ndcg": self.attribution.ndcg, "method": self.attribution.method}
+        results.update(depth_sections(self))
         return {"results": results}
 
     def column_results(self) -> list[dict[str, Any]]:
@@ -193,6 +202,10 @@ def run_check(
     from rai._assessment import assess
     from rai.analyzers import default_analyzers
 
+    from monitors._depth import depth_checks, without_absent_target
+
+    full_spec, full_reference = spec, reference
+    spec, reference, label_notes = without_absent_target(spec, current, reference)
     names = ["drift", "quality"]
     has_labels = spec.target is not None and spec.target in current.columns and (
         spec.prediction is not None and spec.prediction in current.columns
@@ -208,7 +221,7 @@ def run_check(
     assessment = assess(current, spec=spec, reference=reference, analyzers=analyzers, seed=seed,
                         provenance={"data_sha256": current_sha256, "reference_sha256": None})
     r = assessment.results
-    notes = [f"{n.analyzer}: {n.level}: {n.message}" for n in r.notes]
+    notes = label_notes + [f"{n.analyzer}: {n.level}: {n.message}" for n in r.notes]
     result = dataclasses.replace(
         CheckResult.from_results(
             drift=r.drift, quality=r.quality, performance=r.performance, fairness=r.fairness, notes=notes,
@@ -227,7 +240,8 @@ def run_check(
                                  **((options or {}).get("attribution") or {}))
         result = dataclasses.replace(result, attribution=attr,
                                      signals={**result.signals, **signals_from(attribution=attr)})
-    return result
+    return depth_checks(result, current, reference=full_reference, spec=full_spec, model=model, options=options,
+                        seed=seed)
 
 
 def _run_check_on_profile(

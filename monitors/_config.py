@@ -133,6 +133,9 @@ def signal_alias(signal: str, where: str = "signal") -> tuple[str, tuple[tuple[s
         return "drift.columns.statistic", (("column", rest),)
     if head == "performance" and rest and "." not in rest:
         return signal, ()
+    if (head == "performance" and rest.startswith("estimated.") and rest.count(".") == 1) or (
+            head == "multivariate" and rest.count(".") == 1):  # the deeper checks (monitors._depth)
+        return signal, ()
     if head == "fairness" and rest.count(".") >= 1:
         name, _, feature = rest.partition(".")
         return f"fairness.{name}.difference", (("sensitive_feature", feature),)

@@ -121,9 +121,9 @@ def run_demo(out_dir: str | Path, *, rows: int | None = None, echo: Callable[[st
             return frame
         return frame.sample(n=rows, random_state=seed).reset_index(drop=True)
 
-    spec = _acs_spec()
+    spec = _acs_spec().replace(sensitive=("SEX",))  # fairness by sex over time, in history and report
     mon = Monitor(config, spec=spec, secret=secret, seed=seed,
-                  options={"performance": {"n_bootstrap": 0}})
+                  options={"performance": {"n_bootstrap": 0}, "fairness": {"n_bootstrap": 0}})
     lines: list[str] = []
     try:
         reference = sample(load_acs_employment(2015))

@@ -67,6 +67,15 @@ def format_history(runs: list[dict[str, Any]], *, columns: bool = True) -> str:
                     f"    {label:8s} {c['column']:<24} {c['role']:<10} {c['method']:<14} "
                     f"stat {_num(c['statistic'], '.4f')} (threshold {_num(c['threshold'])}){p}  psi {_num(c['psi'], '.3f')}"
                 )
+        est = (r.get("performance_estimated") or {}).get("metrics") or {}
+        shown_est = [f"{name} {m['value']:.3f} [{_num(m['ci_low'], '.3f')}, {_num(m['ci_high'], '.3f')}]"
+                     + (f" realized {m['realized']:.3f}" if m.get("realized") is not None else "")
+                     for name, m in est.items() if name in ("accuracy", "roc_auc") and m.get("value") is not None]
+        if shown_est:
+            lines.append(f"    estimated {'; '.join(shown_est)}")
+        for method, m in (r.get("multivariate") or {}).items():
+            lines.append(f"    multivariate {method} {_num(m['statistic'], '.4f')} (threshold {_num(m['threshold'], '.4f')})"
+                         f"{' DRIFT' if m['drifted'] else ''}")
         for a in r["alerts"]:
             lines.append(
                 f"    alert    {a['rule']} [{a['severity']}] {a['signal']} = {_num(a['value'])} {a['op']} {_num(a['threshold'])}: "

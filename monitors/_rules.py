@@ -110,6 +110,7 @@ def record_run(
     started_at: float,
 ) -> list[AlertOutcome]:
     """Store a finished check (a ``monitors.CheckResult``) and evaluate the alert rules."""
+    from monitors._depth import depth_summary
     from monitors._events import build_event, new_event_id, new_webhook_id, render_body
 
     now = store.clock()
@@ -216,6 +217,7 @@ def record_run(
             "rules": [d.to_dict() for d in decisions],
             "n_columns": None if drift is None else drift.n_columns,
             "drift_share_threshold": None if drift is None else drift.drift_share_threshold,
+            **depth_summary(check),
         }
         conn.execute(
             runs.update()

@@ -521,6 +521,14 @@ class Store:
         with self.engine.connect() as conn:
             return list(conn.execute(sa.select(outbox).where(outbox.c.state == "pending").order_by(outbox.c.next_attempt_at)))
 
+    def make_pending_due(self, now: float) -> int:
+        """Make every pending delivery due at ``now`` (the receiver is back); the number changed."""
+        with self.engine.begin() as conn:
+            res = conn.execute(
+                outbox.update().where(outbox.c.state == "pending", outbox.c.next_attempt_at > now).values(next_attempt_at=now)
+            )
+            return int(res.rowcount)
+
     def lease_delivery(self, row: Any, owner: str, now: float, lease: float) -> bool:
         """Lease one pending delivery for this process; False when another holds it."""
         cond = sa.or_(outbox.c.lease_until.is_(None), outbox.c.lease_until < now)
@@ -640,6 +648,7 @@ class Store:
                 )
             out = []
             for r in run_rows:
+                summary = json.loads(r.summary) if r.summary else None
                 run_alerts = []
                 for a in alert_rows:
                     if a.run_id != r.id:
@@ -659,7 +668,10 @@ class Store:
                         "n_reference": r.n_reference, "n_current": r.n_current,
                         "dataset_drift": r.dataset_drift, "share_drifted": r.share_drifted, "n_drifted": r.n_drifted,
                         "error": r.error,
-                        "summary": json.loads(r.summary) if r.summary else None,
+                        "summary": summary,
+                        # the deeper checks (monitors._depth), also under performance.estimated.* in signals
+                        "performance_estimated": (summary or {}).get("performance_estimated"),
+                        "multivariate": (summary or {}).get("multivariate") or {},
                         "columns": [
                             {k: c[k] for k in ("column", "role", "column_type", "method", "statistic", "threshold",
                                                "p_value", "p_value_adjusted", "psi", "drifted")}
@@ -670,6 +682,11 @@ class Store:
                     }
                 )
             return out
+
+    def monitors(self) -> list[str]:
+        """Names of the monitors with runs in this store."""
+        with self.engine.connect() as conn:
+            return sorted(r[0] for r in conn.execute(sa.select(runs.c.monitor).distinct()))
 
     def deliveries(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:

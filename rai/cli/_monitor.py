@@ -56,6 +56,7 @@ def _echo_outcome(out: Any) -> None:
             headline = window_headline(d.n_drifted, d.n_columns, d.share_drifted, d.drift_share_threshold,
                                        [(a.rule, a.status) for a in out.alerts])
             click.echo(f"window {out.window}: {headline}" + (f"; drifted: {', '.join(drifted)}" if drifted else ""))
+        _echo_depth(out.check)
         for a in out.alerts:
             if a.status == "fired":
                 click.echo(f"alert {a.rule} [{a.severity}] fired: event {a.event_id} queued for {len(a.webhook_ids)} endpoint(s)")
@@ -63,10 +64,49 @@ def _echo_outcome(out: Any) -> None:
                 click.echo(f"alert {a.rule} [{a.severity}] suppressed: {a.reason}")
         for note in out.check.notes:
             click.echo(f"note: {one_line(note)}", err=True)
-    r = out.delivery
+    _echo_delivery(out.delivery)
+
+
+def _echo_delivery(r: Any) -> None:
     if r is not None and (r.attempts or r.dead or r.disabled):
         click.echo(f"webhooks: {r.delivered} delivered, {r.retrying} to retry, {r.dead} dead-lettered, "
                    f"{r.disabled} to disabled endpoints ({r.attempts} attempt(s))")
+
+
+def _echo_pending(store: Any, now: float) -> None:
+    """Each delivery still pending, and when it is due (so nobody waits for nothing)."""
+    import datetime as dt
+
+    from monitors import redact_url
+
+    pending = store.pending_deliveries()
+    for row in pending:
+        when = dt.datetime.fromtimestamp(row.next_attempt_at, tz=dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
+        wait = row.next_attempt_at - now
+        due = "due now" if wait <= 0 else f"due {when} (in {wait:.0f} s)"
+        last = f"; last: {row.last_error}" if row.last_error else ""
+        click.echo(f"pending webhook {row.id} -> {row.endpoint} {redact_url(row.url, hide_path=row.format == 'slack')}: "
+                   f"{row.attempts} attempt(s){last}; {due}")
+    if pending:
+        click.echo(f"{len(pending)} pending: `rai monitor deliver --store {store.safe_url}` sends what is due; "
+                   "add --now to send everything at once.")
+
+
+def _echo_depth(check: Any) -> None:
+    """Estimated performance (with realized values when labels came) and multivariate drift."""
+    est = getattr(check, "estimated", None)
+    if est is not None:
+        parts = []
+        for m in est.metrics:
+            if m.value is None:
+                continue
+            text = f"{m.name} {m.value:.3f}" + (f" [{m.ci_low:.3f}, {m.ci_high:.3f}]" if m.ci_low is not None else "")
+            parts.append(text + (f" (realized {m.realized:.3f})" if m.realized is not None else ""))
+        click.echo(f"estimated performance (CBPE, {est.confidence:.0%} interval, no labels needed): " + "; ".join(parts))
+    for m in getattr(check, "multivariate", ()):
+        top = ", ".join(f for f, _ in m.top_features[:3])
+        click.echo(f"multivariate drift {m.method}: {m.statistic:.4f} (threshold {m.threshold:.4f}) "
+                   f"drifted: {'yes' if m.drifted else 'no'}" + (f"; separating features: {top}" if top else ""))
 
 
 @click.group("monitor", context_settings={"help_option_names": ["-h", "--help"]})
@@ -94,7 +134,8 @@ def monitor_group() -> None:
 @click.option("--window", help="Label of the window checked (default: batch-<sha256 of the batch [and labels]>). "
               "Each window runs once.")
 @click.option("--name", help="Monitor name (default: monitor.name or 'default').")
-@click.option("--max-wait", type=float, help="Seconds to keep retrying webhooks before leaving them to `deliver`.")
+@click.option("--max-wait", type=click.FloatRange(min=0), help="Seconds to keep retrying webhooks before leaving them to "
+              "`deliver` (default: monitor.delivery.max_wait, 60 s); 0 tries each once.")
 @click.option("--fail-on-drift", is_flag=True, help="Exit 1 when dataset or prediction drift is found.")
 @quiet_option
 def run_command(reference, current, spec_changes, labels_path, profile_path, model_changes, config_path, store, webhook_url, window, name, max_wait, fail_on_drift, quiet) -> None:
@@ -151,13 +192,21 @@ def run_command(reference, current, spec_changes, labels_path, profile_path, mod
         progress.step(f"reading {Path(reference).name if reference is not None else Path(mcfg.profile).name}")
         ref_frame = read_table(reference).frame if reference is not None else None
         profile = _read_profile(mcfg.profile) if ref_frame is None else None
-        progress.step("checking, recording and delivering")
-        out = mon.check(frame, window=window, reference=ref_frame, profile=profile, max_wait=max_wait,
+        progress.step("checking and recording")
+        # the check is recorded (alerts and outbox committed) before any delivery is attempted
+        out = mon.check(frame, window=window, reference=ref_frame, profile=profile, deliver=False,
                         current_sha256=batch.sha256 if labels_path is None else None)
         progress.close()
+        _echo_outcome(out)
+        budget = mcfg.delivery.max_wait if max_wait is None else max_wait
+        due = len(mon.store.due_deliveries(mon.clock()))
+        if due:
+            click.echo(f"sending {due} webhook(s); failures are retried for up to {budget:g} s (--max-wait, or "
+                       "monitor.delivery.max_wait), then left to `rai monitor deliver`.")
+        _echo_delivery(mon.deliver(max_wait=budget))
+        _echo_pending(mon.store, mon.clock())
     finally:
         mon.close()
-    _echo_outcome(out)
     if fail_on_drift and out.check is not None and out.check.drift is not None:
         if out.check.drift.dataset_drift or any(c.drifted for c in out.check.drift.prediction):
             raise click.exceptions.Exit(1)
@@ -175,10 +224,14 @@ def _read_profile(path: Path | None) -> Any:
 @click.option("--store", help="History store URL.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               help="rai.yaml (endpoint timeouts, tokens, URL policy).")
-@click.option("--max-wait", type=float, default=0.0, show_default=True,
+@click.option("--max-wait", type=click.FloatRange(min=0), default=0.0, show_default=True,
               help="Seconds to keep retrying what fails before leaving it for the next call.")
-def deliver_command(store, config_path, max_wait) -> None:
-    """Send what is pending in the outbox (after a crash, an outage, or from cron)."""
+@click.option("--now", "send_now", is_flag=True,
+              help="Send every pending delivery at once, not waiting for its backoff (the receiver is back).")
+def deliver_command(store, config_path, max_wait, send_now) -> None:
+    """Send what is pending in the outbox (after a crash, an outage, or from cron).
+
+    Each delivery left pending is listed with the time it is due."""
     from rai._exceptions import ConfigError
 
     from monitors import Store, WebhookSender
@@ -188,11 +241,15 @@ def deliver_command(store, config_path, max_wait) -> None:
     if url is None:
         raise ConfigError("missing --store URL, e.g. --store sqlite:///monitor.db (or monitor.store in rai.yaml).")
     st = Store(url)
+    if send_now:
+        n = st.make_pending_due(st.clock())
+        click.echo(f"--now: {n} pending deliver(ies) made due now.")
     with WebhookSender(st, endpoints={e.name: e for e in mcfg.webhooks}, policy=mcfg.delivery, network=mcfg.network) as sender:
         report = sender.drain(max_wait=max_wait)
     left = len(st.pending_deliveries())
     click.echo(f"webhooks: {report.delivered} delivered, {report.retrying} to retry, {report.dead} dead-lettered, "
                f"{report.disabled} to disabled endpoints ({report.attempts} attempt(s)); {left} pending.")
+    _echo_pending(st, st.clock())
 
 
 @monitor_group.command("history")
@@ -220,6 +277,42 @@ def history_command(store, config_path, monitor_name, limit, fmt) -> None:
         click.echo(json.dumps(to_jsonable(runs), indent=2, ensure_ascii=False, allow_nan=False))
     else:
         click.echo(format_history(runs))
+
+
+@monitor_group.command("report")
+@click.option("--store", help="History store URL.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="rai.yaml (monitor.store).")
+@click.option("--monitor", "monitor_name", help="The monitor to report on (needed when the store holds several).")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write: one self-contained HTML page (or JSON with --format json).")
+@click.option("--format", "fmt", type=click.Choice(["html", "json"]), default="html", show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=200, show_default=True, help="Most recent runs included.")
+def report_command(store, config_path, monitor_name, out_path, fmt, limit) -> None:
+    """The history over time: drift heat map, estimated vs realized performance, fairness,
+    multivariate drift, alerts and deliveries, as one offline HTML file (no network request)."""
+    import json
+
+    from rai._exceptions import ConfigError
+    from rai._serialize import to_jsonable
+
+    from monitors import Store
+    from monitors._report import render_report, report_data
+
+    _config, mcfg = _load(config_path)
+    url = store or (mcfg.store if _config.monitor.get("store") else None)
+    if url is None:
+        raise ConfigError("missing --store URL, e.g. --store sqlite:///monitor.db (or monitor.store in rai.yaml).")
+    st = Store(url)
+    try:
+        data = report_data(st, monitor=monitor_name, limit=limit)
+    finally:
+        st.close()
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "json":
+        out_path.write_text(json.dumps(to_jsonable(data), indent=2, ensure_ascii=False, allow_nan=False), encoding="utf-8")
+    else:
+        out_path.write_text(render_report(data), encoding="utf-8")
+    click.echo(f"wrote {out_path}: monitor {data['monitor']}, {len(data['windows'])} window(s), {len(data['alerts'])} alert(s)")
 
 
 @monitor_group.command("serve")

@@ -168,6 +168,10 @@ def _unknown_path(text: str, why: str) -> ConfigError:
     )
 
 
+#: Paths whose records come from a section other than their first part (the monitor's estimates).
+_SECTION_OF = {"performance.estimated": "performance_estimated"}
+
+
 def parse_metric_path(text: str) -> MetricPath:
     """Parse a metric path; raise ``ConfigError`` naming the path when it breaks the grammar."""
     parts = text.split(".")
@@ -183,6 +187,8 @@ def parse_metric_path(text: str) -> MetricPath:
     if root not in ROOTS:  # a result section's own paths (counterfactuals, causal, ...), checked against its records
         return MetricPath(text, "stream", rest[-1], allowed=("*",))
     if root == "performance":
+        if rest[0] == "estimated" and len(rest) == 2:  # the monitor's estimate without labels (monitors._cbpe)
+            return MetricPath(text, "stream", rest[1], allowed=("*",))
         if rest[0] == "by_group":
             if len(rest) != 2:
                 raise _unknown_path(text, "expected performance.by_group.<metric>")
@@ -374,7 +380,7 @@ class _Resolver:
         return key.replace("_", " ")
 
     def resolve(self, path: MetricPath) -> list[Measurement]:
-        root = path.text.split(".")[0]
+        root = _SECTION_OF.get(path.text.rsplit(".", 1)[0], path.text.split(".")[0])
         self.slot(root)
         stream = self.stream if self.stream is not None else _stream(self.doc)
         records = [m for m in stream if m.path == path.stream_path]

@@ -13,7 +13,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-__all__ = ["PALETTE", "ci_bars", "forest_plot", "heatmap", "line_chart", "paired_bars", "tradeoff_chart"]
+__all__ = ["PALETTE", "ci_bars", "forest_plot", "heatmap", "line_chart", "paired_bars", "series_chart", "tradeoff_chart"]
 
 PALETTE = {
     "bar": "#3b6fb6",
@@ -323,5 +323,96 @@ def tradeoff_chart(points: Sequence[dict[str, Any]], *, x_label: str, y_label: s
             name = "chosen" if p.get("chosen") else "original"
             parts.append(f'<text x="{_f(xx(p["difference"]) + 10)}" y="{_f(yy(p["accuracy"]) + 4)}" '
                          f'fill="{PALETTE["text"]}">{name}</text>')
+
+
+#: Colours of the series of one time chart, in order.
+SERIES_COLORS = ("#3b6fb6", "#c2410c", "#15803d", "#7c3aed", "#0e7490", "#a16207")
+
+
+def series_chart(x_labels: Sequence[Any], series: Sequence[dict[str, Any]], *, title: str = "",
+                 lines: Sequence[dict[str, Any]] = (), lo: float | None = None, hi: float | None = None,
+                 width: int = 560, height: int = 190) -> Markup:
+    """Values over time windows: one line per series, a shaded interval band, dashed reference lines.
+
+    ``series``: ``{name, values, low?, high?}`` (lists aligned with ``x_labels``; ``None`` is a
+    gap). ``lines``: ``{label, values}`` drawn dashed (a threshold per window) or ``{label, value}``.
+    """
+    n = len(x_labels)
+    series = [s for s in series if any(v is not None for v in s.get("values", []))]
+    if n == 0 or not series:
+        return Markup("")
+    left, right, top, bottom = 50, 10, 24 if title else 8, 40
+    pw, ph = width - left - right, height - top - bottom
+    every_value = [v for s in series for key in ("values", "low", "high") for v in (s.get(key) or [])]
+    every_value += [v for ln in lines for v in (ln.get("values") or [ln.get("value")])]
+    a, b = _domain(every_value, lo, hi) if lo is not None or hi is not None else _domain(
+        every_value, min([v for v in every_value if v is not None and math.isfinite(v)] or [0.0]), None)
+    if b - a < 1e-9:
+        a, b = a - 0.5, b + 0.5
+    pad = (b - a) * 0.05
+    a, b = (a if lo is not None else a - pad), (b if hi is not None else b + pad)
+
+    def xx(i: int) -> float:
+        return left + (pw / 2 if n == 1 else i / (n - 1) * pw)
+
+    def yy(v: float) -> float:
+        return top + ph - (min(max(v, a), b) - a) / (b - a) * ph
+
+    def path(values: Sequence[float | None]) -> str:
+        out, pen = [], "M"
+        for i, v in enumerate(values[:n]):
+            if v is None or not math.isfinite(v):
+                pen = "M"
+                continue
+            out.append(f"{pen}{_f(xx(i))},{_f(yy(v))}")
+            pen = "L"
+        return " ".join(out)
+
+    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
+              f'width="{width}" height="{height}" {_FONT}>')]
+    if title:
+        parts.append(f'<text x="0" y="14" font-weight="600" fill="{PALETTE["text"]}">{escape(_label(title, 80))}</text>')
+    for k in range(3):
+        v = a + (b - a) * k / 2
+        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{_f(yy(v))}" y2="{_f(yy(v))}" stroke="{PALETTE["grid"]}"/>'
+                     f'<text x="{left - 4}" y="{_f(yy(v) + 4)}" text-anchor="end" fill="{PALETTE["axis"]}">{v:.3g}</text>')
+    every = max(1, math.ceil(n / 8))
+    for i in range(0, n, every):
+        parts.append(f'<text x="{_f(xx(i))}" y="{top + ph + 14}" text-anchor="middle" fill="{PALETTE["axis"]}">'
+                     f'<title>{escape(x_labels[i])}</title>{escape(_label(x_labels[i], 16))}</text>')
+    for j, s in enumerate(series):
+        color = SERIES_COLORS[j % len(SERIES_COLORS)]
+        low, high = s.get("low"), s.get("high")
+        if low and high:
+            spans = [(i, lw, hg) for i, (lw, hg) in enumerate(zip(low[:n], high[:n])) if lw is not None and hg is not None]
+            if len(spans) >= 2:
+                ring = [f"{_f(xx(i))},{_f(yy(hg))}" for i, _, hg in spans] + [f"{_f(xx(i))},{_f(yy(lw))}" for i, lw, _ in reversed(spans)]
+                parts.append(f'<polygon points="{" ".join(ring)}" fill="{color}" fill-opacity="0.15" stroke="none"/>')
+            for i, lw, hg in spans:
+                parts.append(f'<line x1="{_f(xx(i))}" x2="{_f(xx(i))}" y1="{_f(yy(lw))}" y2="{_f(yy(hg))}" stroke="{color}" stroke-opacity="0.6"/>')
+        d = path(s["values"])
+        if d.count("L"):
+            dash = ' stroke-dasharray="5 3"' if s.get("dashed") else ""
+            parts.append(f'<path d="{d}" fill="none" stroke="{color}" stroke-width="1.8"{dash}/>')
+        for i, v in enumerate(s["values"][:n]):
+            if v is None or not math.isfinite(v):
+                continue
+            tip = f"{s.get('name', '')} {x_labels[i]}: {v:.4g}"
+            if low and high and low[i] is not None and high[i] is not None:
+                tip += f" [{low[i]:.4g}, {high[i]:.4g}]"
+            parts.append(f'<circle cx="{_f(xx(i))}" cy="{_f(yy(v))}" r="3" fill="{color}"><title>{escape(tip)}</title></circle>')
+    for ln in lines:
+        values = ln.get("values") or [ln.get("value")] * n
+        d = path(values)
+        if d:
+            parts.append(f'<path d="{d if d.count("L") else d + " h1"}" fill="none" stroke="{PALETTE["axis"]}" '
+                         f'stroke-dasharray="4 3"><title>{escape(ln.get("label", ""))}</title></path>')
+    lx = left
+    for j, s in enumerate(list(series) + [{"name": ln.get("label", ""), "line": True} for ln in lines]):
+        color = PALETTE["axis"] if s.get("line") else SERIES_COLORS[j % len(SERIES_COLORS)]
+        name = _label(s.get("name", ""), 30)
+        parts.append(f'<rect x="{lx}" y="{height - 14}" width="10" height="3" fill="{color}"/>'
+                     f'<text x="{lx + 14}" y="{height - 9}" fill="{PALETTE["text"]}">{escape(name)}</text>')
+        lx += 24 + 6 * len(name)
     parts.append("</svg>")
     return Markup("".join(parts))

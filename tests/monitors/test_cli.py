@@ -201,3 +201,39 @@ def test_help_is_lazy_and_lists_subcommands():
     assert res.exit_code == 0
     for name in ("run", "deliver", "history", "serve", "demo"):
         assert name in res.output
+
+
+def test_receiver_down_states_the_budget_and_when_pending_is_due_then_now_sends_it(tmp_path, files):
+    import re
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on: the receiver is down
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    store = f"sqlite:///{tmp_path / 'm.db'}"
+    cfg = tmp_path / "rai.yaml"
+    cfg.write_text("version: 1\nmonitor:\n  delivery: {backoff_base: 1h, backoff_max: 2h}\n"
+                   "analyzers:\n  multivariate: {methods: []}\n", encoding="utf-8")
+    url = f"http://127.0.0.1:{port}/hook"
+    p = _rai("monitor", "run", "--reference", str(files["reference"]), "--current", str(files["drifted"]),
+             "--store", store, "--webhook-url", url, "--config", str(cfg), "--max-wait", "0")
+    assert p.returncode == 0, p.stderr
+    assert "failures are retried for up to 0 s (--max-wait" in p.stdout
+    (row,) = Store(store).deliveries()
+    assert row["state"] == "pending" and row["attempts"] == 1
+    line = next(x for x in p.stdout.splitlines() if x.startswith(f"pending webhook {row['id']}"))
+    wait = float(re.search(r"\(in (\d+) s\)", line).group(1))
+    # what the outbox holds, stated: the backoff is uniform in [0, 1 h] after the first failure
+    assert abs(wait - (row["next_attempt_at"] - row["created_at"])) <= 60 and "ConnectError" in line
+    receiver = Receiver(port=port).start()
+    try:
+        p = _rai("monitor", "deliver", "--store", store)
+        if wait > 5:  # not due yet: nothing sent, and the output says when it will be
+            assert "0 delivered" in p.stdout and "1 pending" in p.stdout and "(in " in p.stdout
+            assert receiver.requests == []
+        p = _rai("monitor", "deliver", "--store", store, "--now")
+        assert p.returncode == 0, p.stderr
+        assert "1 delivered" in p.stdout and "0 pending" in p.stdout
+        assert [r["webhook_id"] for r in receiver.accepted()] == [row["id"]]
+    finally:
+        receiver.stop()

@@ -1,0 +1,341 @@
+"""Multivariate drift: what per-column tests cannot see (a changed relation between features).
+
+Two detectors, each ``fit(reference)`` then ``compute(current)``, each with a threshold
+calibrated on reference chunks (windows drawn from the reference itself, where nothing drifted):
+
+``domain_classifier``
+    A gradient-boosted classifier learns to tell reference rows from window rows; its
+    cross-validated ROC AUC is the statistic (0.5: indistinguishable), with a Hanley-McNeil
+    interval, and the features whose permutation costs the most AUC are the ones that separate
+    them. Threshold: mean + 3 sd of the AUC of reference chunks against the rest of the
+    reference (the sd floored by the AUC's standard error under no drift).
+``pca_reconstruction``
+    NannyML's data reconstruction: categorical columns frequency-encoded, everything
+    standardised, PCA keeping a share of the variance fitted on the reference; the statistic is
+    the mean Euclidean reconstruction error of the window's rows. A changed correlation moves
+    rows off the reference's principal subspace. Thresholds: mean +/- 3 sd of the error of
+    reference chunks, the sd rescaled to the window's size.
+
+Signals: ``multivariate.<method>.statistic``, ``.threshold``, ``.drifted`` (0 / 1),
+``.ci_low``, ``.ci_high``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rai._exceptions import DataContractError
+from rai.results import Metric, PathDoc, document_paths, register_section
+
+__all__ = ["MultivariateDrift", "DomainClassifierDrift", "ReconstructionDrift", "METHODS"]
+
+METHODS = ("domain_classifier", "pca_reconstruction")
+
+
+@dataclasses.dataclass(frozen=True)
+class MultivariateDrift:
+    """The result of one multivariate method on one window."""
+
+    method: str
+    statistic: float
+    threshold: float
+    drifted: bool
+    ci_low: float | None
+    ci_high: float | None
+    n_reference: int
+    n_current: int
+    lower_threshold: float | None = None
+    reference_chunks: tuple[float, ...] = ()
+    top_features: tuple[tuple[str, float], ...] = ()
+    description: str = ""
+
+    def signals(self) -> dict[str, float | None]:
+        base = f"multivariate.{self.method}"
+        return {f"{base}.statistic": self.statistic, f"{base}.threshold": self.threshold,
+                f"{base}.drifted": float(self.drifted), f"{base}.ci_low": self.ci_low, f"{base}.ci_high": self.ci_high}
+
+    def metric_records(self) -> list[Any]:
+        return list(_walk_multivariate({self.method: self.to_dict()}))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "method": self.method, "statistic": self.statistic, "threshold": self.threshold,
+            "lower_threshold": self.lower_threshold, "drifted": self.drifted,
+            "ci_low": self.ci_low, "ci_high": self.ci_high,
+            "n_reference": self.n_reference, "n_current": self.n_current,
+            "reference_chunks": list(self.reference_chunks),
+            "top_features": [{"feature": f, "importance": v} for f, v in self.top_features],
+            "description": self.description,
+        }
+
+
+@register_section("multivariate")
+def _walk_multivariate(section: dict[str, Any]) -> Iterator[Metric]:
+    """``multivariate.<method>.<field>`` of each method that ran on the window."""
+    for method, m in section.items():
+        n = m.get("n_current")
+        yield Metric(f"multivariate.{method}.statistic", m.get("statistic"), ci_low=m.get("ci_low"),
+                     ci_high=m.get("ci_high"), n=n, n_effective=n, headline=True)
+        yield Metric(f"multivariate.{method}.threshold", m.get("threshold"), n=m.get("n_reference"))
+        yield Metric(f"multivariate.{method}.drifted", m.get("drifted"), n=n)
+
+
+document_paths("multivariate", [
+    PathDoc("multivariate.<method>.statistic", (), "monitor only: the statistic of domain_classifier (cross-validated "
+            "ROC AUC, reference vs window) or pca_reconstruction (mean reconstruction error), with its interval", "never"),
+    PathDoc("multivariate.<method>.threshold", (), "monitor only: its threshold, calibrated on reference chunks", "never"),
+    PathDoc("multivariate.<method>.drifted", (), "monitor only: true when the statistic is beyond its threshold", "never"),
+])
+
+
+def _check_features(frame: pd.DataFrame, features: Sequence[str], where: str) -> None:
+    missing = [c for c in features if c not in frame.columns]
+    if missing:
+        raise DataContractError(f"multivariate drift: the {where} lacks feature column(s) {missing[:10]}; "
+                                f"columns present: {[str(c) for c in frame.columns][:20]}.")
+    if not features:
+        raise DataContractError("multivariate drift: expected at least one feature column; got none.")
+
+
+class _Encoder:
+    """Numbers for every feature: numeric as is (median-imputed), categorical as codes of the reference."""
+
+    def fit(self, frame: pd.DataFrame, numeric: Sequence[str], categorical: Sequence[str]) -> _Encoder:
+        self.numeric = list(numeric)
+        self.categorical = list(categorical)
+        medians = {c: float(pd.to_numeric(frame[c], errors="coerce").median()) for c in self.numeric}
+        self.medians = {c: (m if np.isfinite(m) else 0.0) for c, m in medians.items()}  # an all-missing column: 0
+        self.shares = {c: frame[c].astype(str).value_counts(normalize=True) for c in self.categorical}
+        self.codes = {c: {v: i for i, v in enumerate(s.index)} for c, s in self.shares.items()}
+        return self
+
+    def numbers(self, frame: pd.DataFrame) -> pd.DataFrame:
+        out = {c: pd.to_numeric(frame[c], errors="coerce").fillna(self.medians[c]).to_numpy(float) for c in self.numeric}
+        return pd.DataFrame(out, index=frame.index)
+
+    def codes_of(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Categorical columns as integer codes (unseen values: one extra code)."""
+        out = {c: frame[c].astype(str).map(self.codes[c]).fillna(len(self.codes[c])).to_numpy(float)
+               for c in self.categorical}
+        return pd.DataFrame(out, index=frame.index)
+
+    def frequencies(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Categorical columns as the reference share of their value (NannyML's frequency encoding)."""
+        out = {c: frame[c].astype(str).map(self.shares[c]).fillna(0.0).to_numpy(float) for c in self.categorical}
+        return pd.DataFrame(out, index=frame.index)
+
+
+def _hanley_mcneil(auc: float, n1: int, n0: int) -> float:
+    """Standard error of an ROC AUC (Hanley and McNeil, 1982)."""
+    q1 = auc / (2 - auc)
+    q2 = 2 * auc * auc / (1 + auc)
+    var = (auc * (1 - auc) + (n1 - 1) * (q1 - auc * auc) + (n0 - 1) * (q2 - auc * auc)) / (n1 * n0)
+    return float(np.sqrt(max(var, 0.0)))
+
+
+class DomainClassifierDrift:
+    """Reference vs window, told apart by a classifier: cross-validated AUC, interval, top features.
+
+    Parameters
+    ----------
+    features, categorical:
+        The feature columns, and which of them are categorical.
+    max_rows:
+        Rows sampled from each side (bounds the cost on large windows).
+    n_folds:
+        Cross-validation folds.
+    n_chunks:
+        Reference chunks the threshold is calibrated on.
+    n_sd:
+        The threshold is this many standard deviations above the chunks' mean AUC.
+    confidence:
+        Level of the AUC's interval.
+    seed:
+        Seed of the sampling, the folds and the classifier.
+    """
+
+    method = "domain_classifier"
+
+    def __init__(self, *, features: Sequence[str], categorical: Sequence[str] = (), max_rows: int = 3000,
+                 n_folds: int = 3, n_chunks: int = 4, n_sd: float = 3.0, confidence: float = 0.95, seed: int = 0) -> None:
+        self.features = features
+        self.categorical = categorical
+        self.max_rows = max_rows
+        self.n_folds = n_folds
+        self.n_chunks = n_chunks
+        self.n_sd = n_sd
+        self.confidence = confidence
+        self.seed = seed
+
+    def fit(self, reference: pd.DataFrame) -> DomainClassifierDrift:
+        _check_features(reference, self.features, "reference")
+        if len(reference) < 40:
+            raise DataContractError(f"multivariate drift: the reference has {len(reference)} rows; expected at least 40.")
+        numeric = [c for c in self.features if c not in set(self.categorical)]
+        self.encoder_ = _Encoder().fit(reference, numeric, [c for c in self.features if c in set(self.categorical)])
+        self.reference_ = reference[list(self.features)].reset_index(drop=True)
+        self.chunk_size_: int | None = None
+        return self
+
+    def _matrix(self, frame: pd.DataFrame) -> pd.DataFrame:
+        return pd.concat([self.encoder_.numbers(frame), self.encoder_.codes_of(frame)], axis=1)
+
+    def _cv_auc(self, ref: pd.DataFrame, cur: pd.DataFrame, seed: int, *, importance: bool = False) -> tuple[float, list[tuple[str, float]]]:
+        from sklearn.ensemble import HistGradientBoostingClassifier
+        from sklearn.inspection import permutation_importance
+        from sklearn.metrics import roc_auc_score
+        from sklearn.model_selection import StratifiedKFold
+
+        X = pd.concat([self._matrix(ref), self._matrix(cur)], ignore_index=True)
+        y = np.r_[np.zeros(len(ref)), np.ones(len(cur))]
+        cats = [X.columns.get_loc(c) for c in self.encoder_.categorical]
+        oof = np.zeros(len(y))
+        imp = np.zeros(X.shape[1])
+        folds = StratifiedKFold(n_splits=int(self.n_folds), shuffle=True, random_state=seed)
+        for train, test in folds.split(X, y):
+            clf = HistGradientBoostingClassifier(max_iter=40, learning_rate=0.15, max_leaf_nodes=15,
+                                                 categorical_features=cats or None, random_state=seed)
+            clf.fit(X.iloc[train], y[train])
+            oof[test] = clf.predict_proba(X.iloc[test])[:, 1]
+            if importance:
+                r = permutation_importance(clf, X.iloc[test], y[test], scoring="roc_auc", n_repeats=2, random_state=seed)
+                imp += r.importances_mean / int(self.n_folds)
+        top = sorted(zip(X.columns, imp.tolist()), key=lambda t: -t[1])
+        return float(roc_auc_score(y, oof)), [(str(c), float(v)) for c, v in top]
+
+    def _sizes(self, n_current: int) -> tuple[int, int]:
+        n_ref = len(self.reference_)
+        m_cur = min(int(self.max_rows), n_current, n_ref // 2)
+        m_ref = min(int(self.max_rows), n_ref - m_cur)
+        return m_ref, m_cur
+
+    def _calibrate(self, n_current: int) -> list[float]:
+        m_ref, m_cur = self._sizes(n_current)
+        rng = np.random.default_rng(self.seed)
+        aucs = []
+        for i in range(int(self.n_chunks)):
+            order = rng.permutation(len(self.reference_))
+            chunk = self.reference_.iloc[order[:m_cur]]
+            rest = self.reference_.iloc[order[m_cur:m_cur + m_ref]]
+            aucs.append(self._cv_auc(rest, chunk, self.seed + 1 + i)[0])
+        return aucs
+
+    def compute(self, current: pd.DataFrame) -> MultivariateDrift:
+        from scipy.stats import norm
+
+        if not hasattr(self, "reference_"):
+            raise DataContractError("DomainClassifierDrift.compute: call fit(reference) first.")
+        _check_features(current, self.features, "window")
+        if len(current) < 20:
+            raise DataContractError(f"multivariate drift: the window has {len(current)} rows; expected at least 20.")
+        m_ref, m_cur = self._sizes(len(current))
+        ref = self.reference_.sample(n=m_ref, random_state=self.seed)
+        cur = current[list(self.features)].sample(n=m_cur, random_state=self.seed)
+        auc, top = self._cv_auc(ref, cur, self.seed, importance=True)
+        se = _hanley_mcneil(auc, m_cur, m_ref)
+        z = float(norm.ppf(0.5 + self.confidence / 2))
+        chunks = self._calibrate(len(current))
+        null_se = _hanley_mcneil(0.5, m_cur, m_ref)
+        threshold = float(np.mean(chunks) + self.n_sd * max(float(np.std(chunks, ddof=1)), null_se))
+        return MultivariateDrift(
+            method=self.method, statistic=auc, threshold=threshold, drifted=bool(auc > threshold),
+            ci_low=max(0.0, auc - z * se), ci_high=min(1.0, auc + z * se), n_reference=m_ref, n_current=m_cur,
+            reference_chunks=tuple(chunks), top_features=tuple((f, v) for f, v in top[:5] if v > 0),
+            description=f"cross-validated ROC AUC ({self.n_folds} folds) of a classifier telling the window from the "
+                        f"reference; threshold: mean + {self.n_sd:g} sd over {self.n_chunks} reference chunks",
+        )
+
+
+class ReconstructionDrift:
+    """NannyML's data reconstruction drift: PCA fitted on the reference, mean reconstruction error.
+
+    Parameters
+    ----------
+    features, categorical:
+        The feature columns, and which of them are categorical (frequency-encoded).
+    variance:
+        Share of the reference's variance the PCA keeps (NannyML's default 0.65).
+    n_chunks:
+        Reference chunks the thresholds are calibrated on.
+    n_sd:
+        Thresholds at the chunks' mean +/- this many standard deviations.
+    confidence:
+        Level of the interval of the window's mean error.
+    seed:
+        Seed of the reference chunks.
+    """
+
+    method = "pca_reconstruction"
+
+    def __init__(self, *, features: Sequence[str], categorical: Sequence[str] = (), variance: float = 0.65,
+                 n_chunks: int = 10, n_sd: float = 3.0, confidence: float = 0.95, seed: int = 0) -> None:
+        self.features = features
+        self.categorical = categorical
+        self.variance = variance
+        self.n_chunks = n_chunks
+        self.n_sd = n_sd
+        self.confidence = confidence
+        self.seed = seed
+
+    def fit(self, reference: pd.DataFrame) -> ReconstructionDrift:
+        from sklearn.decomposition import PCA
+        from sklearn.preprocessing import StandardScaler
+
+        _check_features(reference, self.features, "reference")
+        if not 0.0 < float(self.variance) < 1.0:
+            raise DataContractError(f"The 'variance' parameter of ReconstructionDrift must be in (0, 1). Got {self.variance!r} instead.")
+        if len(reference) < 2 * int(self.n_chunks):
+            raise DataContractError(f"multivariate drift: the reference has {len(reference)} rows; expected at least "
+                                    f"{2 * int(self.n_chunks)} ({self.n_chunks} chunks of 2).")
+        cats = [c for c in self.features if c in set(self.categorical)]
+        self.encoder_ = _Encoder().fit(reference, [c for c in self.features if c not in set(cats)], cats)
+        X = self._matrix(reference)
+        self.scaler_ = StandardScaler().fit(X)
+        Z = self.scaler_.transform(X)
+        self.pca_ = PCA(n_components=float(self.variance), svd_solver="full", random_state=self.seed).fit(Z)
+        errors = self._errors_of_standardised(Z)
+        rng = np.random.default_rng(self.seed)
+        chunks = np.array_split(rng.permutation(errors), int(self.n_chunks))
+        self.chunk_size_ = int(np.mean([len(c) for c in chunks]))
+        self.chunks_ = tuple(float(c.mean()) for c in chunks)
+        return self
+
+    def _matrix(self, frame: pd.DataFrame) -> np.ndarray:
+        return pd.concat([self.encoder_.numbers(frame), self.encoder_.frequencies(frame)], axis=1).to_numpy(float)
+
+    def _errors_of_standardised(self, Z: np.ndarray) -> np.ndarray:
+        back = self.pca_.inverse_transform(self.pca_.transform(Z))
+        return np.linalg.norm(Z - back, axis=1)
+
+    def errors(self, frame: pd.DataFrame) -> np.ndarray:
+        """Reconstruction error of each row."""
+        return self._errors_of_standardised(self.scaler_.transform(self._matrix(frame)))
+
+    def compute(self, current: pd.DataFrame) -> MultivariateDrift:
+        from scipy.stats import norm
+
+        if not hasattr(self, "pca_"):
+            raise DataContractError("ReconstructionDrift.compute: call fit(reference) first.")
+        _check_features(current, self.features, "window")
+        if len(current) < 2:
+            raise DataContractError(f"multivariate drift: the window has {len(current)} rows; expected at least 2.")
+        e = self.errors(current[list(self.features)])
+        stat = float(e.mean())
+        # the sd of a chunk's mean shrinks as 1 / sqrt(rows): rescale it from the chunks' size to the window's
+        sd = float(np.std(self.chunks_, ddof=1)) * np.sqrt(self.chunk_size_ / len(e))
+        centre = float(np.mean(self.chunks_))
+        upper, lower = float(centre + self.n_sd * sd), float(centre - self.n_sd * sd)
+        half = float(norm.ppf(0.5 + self.confidence / 2)) * float(e.std(ddof=1)) / np.sqrt(len(e))
+        return MultivariateDrift(
+            method=self.method, statistic=stat, threshold=upper, lower_threshold=lower,
+            drifted=bool(stat > upper or stat < lower), ci_low=stat - half, ci_high=stat + half,
+            n_reference=int(self.chunk_size_ * len(self.chunks_)), n_current=len(e), reference_chunks=self.chunks_,
+            description=f"mean PCA reconstruction error (components keeping {self.variance:.0%} of the reference "
+                        f"variance: {self.pca_.n_components_}); thresholds: mean +/- {self.n_sd:g} sd over "
+                        f"{self.n_chunks} reference chunks, rescaled to the window's size",
+        )

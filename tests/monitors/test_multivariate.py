@@ -1,0 +1,99 @@
+"""Multivariate drift: a flipped correlation that no per-column test sees, and no alarm on the reference."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rai._exceptions import DataContractError
+from rai._spec import DatasetSpec
+
+from monitors import run_check
+from monitors._multivariate import DomainClassifierDrift, ReconstructionDrift
+
+FEATURES = ["x1", "x2", "x3", "colour"]
+
+
+def _frame(n: int, rho: float, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    x = rng.multivariate_normal([0.0, 0.0], [[1.0, rho], [rho, 1.0]], size=n)
+    return pd.DataFrame({"x1": x[:, 0], "x2": x[:, 1], "x3": rng.normal(size=n),
+                         "colour": rng.choice(["red", "green", "blue"], size=n, p=[0.5, 0.3, 0.2])})
+
+
+@pytest.fixture(scope="module")
+def flipped():
+    reference = _frame(4000, 0.8, seed=0)
+    current = _frame(2000, -0.8, seed=1)  # the same marginals, the correlation flipped
+    return reference, current, run_check(current, reference=reference, spec=DatasetSpec(), seed=0)
+
+
+def test_flipped_correlation_drifts_no_column_but_fires_both_methods(flipped):
+    reference, current, check = flipped
+    assert check.drift.n_drifted == 0 and not any(c.drifted for c in check.drift.columns)
+    by_method = {m.method: m for m in check.multivariate}
+    assert set(by_method) == {"domain_classifier", "pca_reconstruction"}
+    dc = by_method["domain_classifier"]
+    assert dc.drifted and dc.statistic > 0.75 and dc.ci_low > dc.threshold
+    # the separating features are the two whose relation changed
+    assert {f for f, _ in dc.top_features[:2]} == {"x1", "x2"}
+    pca = by_method["pca_reconstruction"]
+    assert pca.drifted and pca.statistic > pca.threshold
+    assert check.signals["multivariate.domain_classifier.drifted"] == 1.0
+    assert check.signals["multivariate.pca_reconstruction.statistic"] == pytest.approx(pca.statistic)
+
+
+def test_reconstruction_error_matches_an_independent_pca():
+    # oracle: standardise, project on the leading eigenvectors of the covariance (numpy), measure the residual
+    reference, current = _frame(3000, 0.8, 2)[["x1", "x2", "x3"]], _frame(500, -0.8, 3)[["x1", "x2", "x3"]]
+    det = ReconstructionDrift(features=["x1", "x2", "x3"], variance=0.65).fit(reference)
+    mu, sd = reference.mean().to_numpy(), reference.std(ddof=0).to_numpy()
+    Z = (reference.to_numpy() - mu) / sd
+    vals, vecs = np.linalg.eigh(np.cov(Z, rowvar=False))
+    order = np.argsort(vals)[::-1]
+    share = np.cumsum(vals[order]) / vals.sum()
+    k = int(np.searchsorted(share, 0.65) + 1)
+    V = vecs[:, order[:k]]
+    Zc = (current.to_numpy() - mu) / sd
+    centre = Z.mean(axis=0)
+    back = (Zc - centre) @ V @ V.T + centre
+    oracle = np.linalg.norm(Zc - back, axis=1).mean()
+    assert det.compute(current).statistic == pytest.approx(oracle, rel=1e-6)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_random_split_of_the_reference_does_not_fire(seed):
+    frame = _frame(5000, 0.8, seed=10 + seed)
+    order = np.random.default_rng(seed).permutation(len(frame))
+    reference, current = frame.iloc[order[:3000]], frame.iloc[order[3000:]]
+    check = run_check(current, reference=reference, spec=DatasetSpec(), seed=seed)
+    for m in check.multivariate:
+        assert not m.drifted, (m.method, m.statistic, m.threshold)
+        assert check.signals[f"multivariate.{m.method}.drifted"] == 0.0
+
+
+def test_options_choose_methods_and_bad_ones_are_named():
+    from rai._exceptions import ConfigError
+
+    reference, current = _frame(600, 0.8, 4), _frame(300, 0.8, 5)
+    check = run_check(current, reference=reference, options={"multivariate": {"methods": ["pca_reconstruction"]}})
+    assert [m.method for m in check.multivariate] == ["pca_reconstruction"]
+    assert "multivariate.domain_classifier.statistic" not in check.signals
+    with pytest.raises(ConfigError, match="analyzers.multivariate.methods must be a list of some of"):
+        run_check(current, reference=reference, options={"multivariate": {"methods": ["umap"]}})
+
+
+def test_missing_feature_and_unfitted_detector_are_clear_errors():
+    reference = _frame(200, 0.5, 6)
+    with pytest.raises(DataContractError, match=r"the window lacks feature column\(s\) \['x3'\]"):
+        ReconstructionDrift(features=["x1", "x3"]).fit(reference).compute(reference[["x1", "x2"]])
+    with pytest.raises(DataContractError, match="call fit"):
+        DomainClassifierDrift(features=["x1"]).compute(reference)
+
+
+def test_too_few_rows_skip_multivariate_with_a_note_not_an_error():
+    reference, current = _frame(80, 0.8, 7), _frame(50, -0.8, 8)
+    check = run_check(current, reference=reference, spec=DatasetSpec())
+    assert check.multivariate == ()
+    assert any("multivariate drift skipped: it needs at least 100 reference rows" in n for n in check.notes)
