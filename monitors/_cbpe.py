@@ -21,13 +21,12 @@ beside the estimates once labels arrive.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from rai._exceptions import DataContractError
-from rai.results import Metric, PathDoc, document_paths, register_section
 
 __all__ = ["CBPE", "EstimatedMetric", "PerformanceEstimate", "METRICS"]
 
@@ -70,6 +69,8 @@ class PerformanceEstimate:
 
     def metric_records(self) -> list[Any]:
         """The estimates as metric-stream records (path, value, interval, n)."""
+        from rai.results._monitoring import _walk_estimates
+
         return list(_walk_estimates(self.to_dict()))
 
     def to_dict(self) -> dict[str, Any]:
@@ -80,24 +81,6 @@ class PerformanceEstimate:
             "metrics": {m.name: {"value": m.value, "ci_low": m.ci_low, "ci_high": m.ci_high, "realized": m.realized}
                         for m in self.metrics},
         }
-
-
-@register_section("performance_estimated")
-def _walk_estimates(section: dict[str, Any]) -> Iterator[Metric]:
-    """``performance.estimated.<metric>``: estimated without labels, with the interval of its label draws."""
-    n = section.get("n")
-    for name, m in (section.get("metrics") or {}).items():
-        value = m.get("value")
-        yield Metric(f"performance.estimated.{name}", value, ci_low=m.get("ci_low"), ci_high=m.get("ci_high"),
-                     n=n, n_effective=n, insufficient=value is None,
-                     reason=None if value is not None else "undefined on this window (no expected positive)")
-
-
-document_paths("performance_estimated", [
-    PathDoc("performance.estimated.<metric>", (), "monitor only: accuracy, precision, recall, f1 or roc_auc estimated "
-            "from the scores without labels (CBPE), with the interval of labels drawn from the calibrated scores",
-            "when the metric is undefined on the window"),
-])
 
 
 def _plain(v: Any) -> Any:

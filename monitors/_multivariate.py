@@ -23,14 +23,13 @@ Signals: ``multivariate.<method>.statistic``, ``.threshold``, ``.drifted`` (0 / 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from rai._exceptions import DataContractError
-from rai.results import Metric, PathDoc, document_paths, register_section
 
 __all__ = ["MultivariateDrift", "DomainClassifierDrift", "ReconstructionDrift", "METHODS"]
 
@@ -60,6 +59,8 @@ class MultivariateDrift:
                 f"{base}.drifted": float(self.drifted), f"{base}.ci_low": self.ci_low, f"{base}.ci_high": self.ci_high}
 
     def metric_records(self) -> list[Any]:
+        from rai.results._monitoring import _walk_multivariate
+
         return list(_walk_multivariate({self.method: self.to_dict()}))
 
     def to_dict(self) -> dict[str, Any]:
@@ -72,25 +73,6 @@ class MultivariateDrift:
             "top_features": [{"feature": f, "importance": v} for f, v in self.top_features],
             "description": self.description,
         }
-
-
-@register_section("multivariate")
-def _walk_multivariate(section: dict[str, Any]) -> Iterator[Metric]:
-    """``multivariate.<method>.<field>`` of each method that ran on the window."""
-    for method, m in section.items():
-        n = m.get("n_current")
-        yield Metric(f"multivariate.{method}.statistic", m.get("statistic"), ci_low=m.get("ci_low"),
-                     ci_high=m.get("ci_high"), n=n, n_effective=n, headline=True)
-        yield Metric(f"multivariate.{method}.threshold", m.get("threshold"), n=m.get("n_reference"))
-        yield Metric(f"multivariate.{method}.drifted", m.get("drifted"), n=n)
-
-
-document_paths("multivariate", [
-    PathDoc("multivariate.<method>.statistic", (), "monitor only: the statistic of domain_classifier (cross-validated "
-            "ROC AUC, reference vs window) or pca_reconstruction (mean reconstruction error), with its interval", "never"),
-    PathDoc("multivariate.<method>.threshold", (), "monitor only: its threshold, calibrated on reference chunks", "never"),
-    PathDoc("multivariate.<method>.drifted", (), "monitor only: true when the statistic is beyond its threshold", "never"),
-])
 
 
 def _check_features(frame: pd.DataFrame, features: Sequence[str], where: str) -> None:

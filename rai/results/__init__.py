@@ -32,7 +32,7 @@ from rai.results._causal import (
     PolicyRule,
     Refutation,
 )
-import rai.results._attribution  # noqa: F401  (registers the monitor's attribution section)
+import rai.results._monitoring  # noqa: F401  (registers the monitor's own sections)
 from rai.results._errors import CohortFilter, ErrorCohort, ErrorHeatmap, ErrorResult, HeatmapAxis
 from rai.results._stream import (
     Metric,
