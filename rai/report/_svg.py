@@ -323,6 +323,8 @@ def tradeoff_chart(points: Sequence[dict[str, Any]], *, x_label: str, y_label: s
             name = "chosen" if p.get("chosen") else "original"
             parts.append(f'<text x="{_f(xx(p["difference"]) + 10)}" y="{_f(yy(p["accuracy"]) + 4)}" '
                          f'fill="{PALETTE["text"]}">{name}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
 
 
 #: Colours of the series of one time chart, in order.
