@@ -51,6 +51,8 @@ def _dedent(body: str, indent: str) -> str:
 def shell_script(code: str) -> str:
     """The block, with each ``cmd  # exit N`` line checked for exit code N instead of stopping at it."""
     lines = ["set -euo pipefail"]
+    # a leading `pip install ... &&` is dropped: the suite runs in the environment it installed
+    code = re.sub(r"(?m)^\s*pip install [^&\n]*&&\s*", "", code)
     for line in re.sub(r"\\\n", " ", code).splitlines():  # one logical line per command
         m = EXPECT_EXIT.match(line)
         if m and not line.rstrip().endswith("\\"):
