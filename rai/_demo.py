@@ -31,15 +31,20 @@ ACS_SCHL_YEARS: dict[int, float | None] = {
 
 
 def train_demo_model(train, *, seed: int = 0) -> Any:
-    """A scikit-learn pipeline: one-hot categorical codes, passthrough age, gradient-boosted trees."""
+    """A scikit-learn pipeline: categorical codes as ordinals, passthrough age, gradient-boosted trees.
+
+    Ordinal codes rather than one-hot columns: 16 inputs instead of 98 make training three times
+    and prediction three times cheaper for the same AUC (0.9055 on 2018 either way), and keep
+    Tree SHAP exact (shap misreads scikit-learn's native categorical splits).
+    """
     from sklearn.compose import ColumnTransformer
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import OneHotEncoder
+    from sklearn.preprocessing import OrdinalEncoder
 
     categorical = [c for c in ACS_FEATURES if c != "AGEP"]
     pre = ColumnTransformer(
-        [("categorical", OneHotEncoder(handle_unknown="ignore", sparse_output=False), categorical)],
+        [("categorical", OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1), categorical)],
         remainder="passthrough",
         verbose_feature_names_out=False,
     )
@@ -128,7 +133,7 @@ def _demo_config(name: str, seed: int) -> str:
           out_of_scope_uses:
             - Any decision about a real person (hiring, credit, benefits).
           model_architecture: >-
-            scikit-learn Pipeline: one-hot encoding of the 15 categorical census codes, age passed
+            scikit-learn Pipeline: ordinal encoding of the 15 categorical census codes, age passed
             through, HistGradientBoostingClassifier (150 trees, 31 leaves).
           training_data: >-
             ACS PUMS 2015, Massachusetts, 68,785 people (folktables-style employment task, as

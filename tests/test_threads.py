@@ -27,3 +27,36 @@ def test_limit_threads_caps_the_openmp_and_blas_pools():
     with limit_threads(1) as n:
         assert n == 1
         assert all(pool["num_threads"] == 1 for pool in threadpool_info())
+
+
+def test_busy_cores_counts_other_processes_and_not_this_one(monkeypatch):
+    import rai._threads as threads
+
+    # (wall, machine CPU seconds, own CPU seconds): in 1 s the machine spent 1.8 s, 0.9 s of it ours
+    samples = iter([(100.0, 50.0, 10.0), (101.0, 51.8, 10.9)])
+    monkeypatch.setattr(threads, "_previous", None)
+    monkeypatch.setattr(threads, "_sample", lambda: next(samples))
+    monkeypatch.setattr(threads.time, "sleep", lambda _s: None)
+    assert threads.busy_cores(2) == pytest.approx(0.9)
+    assert threads.free_cores(load=0.9, cores=2) == 1
+
+
+def test_busy_cores_sees_a_spinning_process():
+    import subprocess
+    import sys
+    import time
+
+    from rai._threads import busy_cores
+
+    spin = "import time\nprint('spinning', flush=True)\nt = time.monotonic()\nwhile time.monotonic() - t < 60: pass"
+    spinner = subprocess.Popen([sys.executable, "-c", spin], stdout=subprocess.PIPE, text=True)
+    try:
+        assert spinner.stdout.readline().strip() == "spinning"  # the event: it runs from here on
+        busy_cores()
+        time.sleep(0.5)  # the window measured, while this process sleeps
+        # the spinner holds a whole core; whatever else the machine runs only adds to it
+        assert busy_cores() >= 0.7
+    finally:
+        spinner.kill()
+        spinner.wait()
+        spinner.stdout.close()

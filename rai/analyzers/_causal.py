@@ -53,7 +53,7 @@ __all__ = ["ASSUMPTIONS", "CausalAnalyzer", "INSTALL_HINT"]
 log = logging.getLogger(__name__)
 
 _OWNER = "CausalAnalyzer"
-INSTALL_HINT = "causal analysis needs EconML: pip install 'rai-toolkit[causal]' (or pip install econml)"
+INSTALL_HINT = "causal analysis needs EconML, a dependency of rai-toolkit missing here: pip install 'econml>=0.16,<0.18'"
 ASSUMPTIONS = [
     "No unobserved confounding: every common cause of the treatment and the outcome is among the features.",
     "Overlap: every kind of row could have received every treatment value (see the overlap diagnostic).",
@@ -250,10 +250,21 @@ class CausalAnalyzer(Analyzer):
                                levels=levels, binary_outcome=binary, cv=self.cv,
                                confidence_level=self.confidence_level, seed=self.seed)
 
-        main = fit(T, W, W_cat)
+        jobs: list[tuple[Any, ...]] = [(T, W, W_cat)]
+        if self.refute:  # the refutations' draws come first, so they do not depend on how the fits are scheduled
+            n = len(T)
+            placebo_T = rng.permutation(T)
+            noise = rng.standard_normal(n)
+            subset_rows = np.sort(rng.choice(n, size=int(round(self.subset_fraction * n)), replace=False))
+            jobs += [(placebo_T, W, W_cat), (T, np.column_stack([W, noise]), np.append(W_cat, False)),
+                     (T, W, W_cat, subset_rows)]
+        from rai._threads import map_on_free_cores
+
+        with dml.quiet():
+            main, *refits = map_on_free_cores(fit, jobs)
         treated_levels: list[str | None] = levels[1:] if levels is not None else [None]
         contrasts = {lvl: main.contrast(lvl) for lvl in treated_levels}
-        refutations = self._refutations(fit, T, W, W_cat, contrasts, rng) if self.refute else {lvl: [] for lvl in treated_levels}
+        refutations = self._refutations(contrasts, *refits) if self.refute else {lvl: [] for lvl in treated_levels}
         overlap = _overlap(main, T, levels)
 
         out = []
@@ -286,14 +297,11 @@ class CausalAnalyzer(Analyzer):
             refutations=[], overlap=None, by_group=[], policy=None, confounders=[],
         )
 
-    def _refutations(self, fit: Any, T: np.ndarray, W: np.ndarray, W_cat: np.ndarray, contrasts: dict[Any, Any],
-                     rng: np.random.Generator) -> dict[Any, list[Refutation]]:
-        n = len(T)
+    def _refutations(self, contrasts: dict[Any, Any], placebo: Any, common: Any, subset: Any) -> dict[Any, list[Refutation]]:
+        """Read the three refitted estimators (placebo treatment, random common cause, data subset)."""
+        n = len(placebo.treatment_residuals())
+        n_subset = len(subset.treatment_residuals())
         out: dict[Any, list[Refutation]] = {lvl: [] for lvl in contrasts}
-        placebo = fit(rng.permutation(T), W, W_cat)
-        common = fit(T, np.column_stack([W, rng.standard_normal(n)]), np.append(W_cat, False))
-        subset_rows = np.sort(rng.choice(n, size=int(round(self.subset_fraction * n)), replace=False))
-        subset = fit(T, W, W_cat, rows=subset_rows)
         for lvl, orig in contrasts.items():
             p = placebo.contrast(lvl)
             out[lvl].append(Refutation(name="placebo_treatment", passed=p.contains(0.0), value=p.effect, ci_low=p.ci_low,
@@ -305,7 +313,7 @@ class CausalAnalyzer(Analyzer):
                                                  "significantly from the original"))
             s = subset.contrast(lvl)
             out[lvl].append(Refutation(name="data_subset", passed=self._agree(orig, s), value=s.effect,
-                                       ci_low=s.ci_low, ci_high=s.ci_high, n=len(subset_rows),
+                                       ci_low=s.ci_low, ci_high=s.ci_high, n=n_subset,
                                        criterion=f"re-estimated on a random {self.subset_fraction:.0%} of the rows, the "
                                                  "effect does not differ significantly from the original"))
         return out

@@ -34,9 +34,9 @@ from rai.explain._shap import (
     PermutationShap,
     TreeShap,
     shap_explainer,
-    single_threaded,
     tree_cost_per_row,
 )
+from rai._threads import single_threaded
 
 __all__ = [
     "ADDITIVITY_TOLERANCE",
