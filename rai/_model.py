@@ -218,17 +218,19 @@ def _load_skops(path: Path, *, trust: bool, trusted_types: list[str]) -> Any:
     """Load a .skops file in one pass when its types are trusted (skops' defaults plus ``trusted_types``).
 
     Listing the file's untrusted types first parsed the whole file a second time (half of the
-    load time of the demo model); they are only listed when the load refuses a type.
+    load time of the demo model); they are only listed when the load refuses a type, or at once
+    when every type is trusted and none is named (a first load would only be refused).
     """
     import skops.io as sio
     from skops.io.exceptions import UntrustedTypesFoundException
 
-    try:
-        return sio.load(path, trusted=trusted_types)
-    except UntrustedTypesFoundException:
-        pass
-    except Exception as exc:
-        raise ModelLoadError(f"model file {str(path)!r} is not a valid .skops file: {exc}") from exc
+    if trusted_types or not trust:
+        try:
+            return sio.load(path, trusted=trusted_types)
+        except UntrustedTypesFoundException:
+            pass
+        except Exception as exc:
+            raise ModelLoadError(f"model file {str(path)!r} is not a valid .skops file: {exc}") from exc
     try:
         untrusted = sio.get_untrusted_types(file=path)
     except Exception as exc:
