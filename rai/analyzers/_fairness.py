@@ -141,7 +141,7 @@ class FairnessAnalyzer(Analyzer):
             idx = rows[g]
             stats = make_stats(task, y[idx], p[idx], positive=True if task == "binary" else None,
                                classes=data.classes)
-            points[g], samples[g] = bootstrap(stats.metrics, len(idx), self.n_bootstrap, rng)
+            points[g], samples[g] = bootstrap(stats.metrics, stats.atoms, self.n_bootstrap, rng)
         return points, samples
 
     def _metric(self, name, parts, feature, points, samples, order, counts, insufficient) -> FairnessMetric:
