@@ -153,8 +153,8 @@ class BinaryStats:
 
 def _auc(pos: np.ndarray, neg: np.ndarray) -> np.ndarray:
     """Mann-Whitney AUC from weighted positives / negatives per ascending distinct score, ties half."""
-    below = np.cumsum(neg, axis=0) - neg
-    num = (pos * (below + 0.5 * neg)).sum(axis=0)
+    # sum of pos * (negatives below + half the tied ones), without temporaries of the full size
+    num = np.einsum("ij,ij->j", pos, np.cumsum(neg, axis=0)) - 0.5 * np.einsum("ij,ij->j", pos, neg)
     return _div(num, pos.sum(axis=0) * neg.sum(axis=0))
 
 
