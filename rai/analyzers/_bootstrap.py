@@ -32,7 +32,7 @@ def resample(atoms: np.ndarray, n_boot: int, rng: np.random.Generator, chunk: in
     atoms = np.asarray(atoms, dtype=np.int64)
     n = len(atoms)
     counts = np.bincount(atoms)
-    few = len(counts) * FEW_ATOMS <= n
+    few = 0 < len(counts) * FEW_ATOMS <= n
     done = 0
     while done < n_boot:
         b = min(chunk, n_boot - done)

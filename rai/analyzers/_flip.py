@@ -80,5 +80,7 @@ def flip_test(
 def _interval(flipped: np.ndarray, n_bootstrap: int, level: float, rng: np.random.Generator) -> tuple[float | None, float | None]:
     if n_bootstrap == 0:
         return None, None
-    parts = [(W * flipped[:, None]).sum(axis=0) / W.sum(axis=0) for W in resample(np.arange(len(flipped)), n_bootstrap, rng)]
+    # one atom per row: the same draws as the row bootstrap this interval always had
+    parts = [(W * flipped[:, None]).sum(axis=0) / W.sum(axis=0)
+             for W in resample(np.arange(len(flipped)), n_bootstrap, rng)]
     return percentile_interval(np.concatenate(parts), level)
