@@ -111,7 +111,8 @@ class FairnessAnalyzer(Analyzer):
             y, p = data.y_true, data.y_pred
         metrics: list[FairnessMetric] = []
         groups: list[GroupInfo] = []
-        for feature, labels in sensitive_groupings(data, intersection=self.intersection):
+        groupings = sensitive_groupings(data, intersection=self.intersection)
+        for feature, labels in groupings:
             order = group_order(labels)
             rows = group_rows(labels)
             insufficient = [g for g in order if len(rows[g]) < self.min_group_size]
@@ -125,7 +126,7 @@ class FairnessAnalyzer(Analyzer):
                 for name, parts in DISPARITIES.items():
                     metrics.append(self._metric(name, parts, feature, points, samples, order, counts, insufficient))
         return FairnessResult(
-            sensitive_features=[f for f, _ in sensitive_groupings(data, intersection=self.intersection)],
+            sensitive_features=[f for f, _ in groupings],
             metrics=metrics,
             groups=groups,
             min_group_size=self.min_group_size,
@@ -141,7 +142,7 @@ class FairnessAnalyzer(Analyzer):
             idx = rows[g]
             stats = make_stats(task, y[idx], p[idx], positive=True if task == "binary" else None,
                                classes=data.classes)
-            points[g], samples[g] = bootstrap(stats.metrics, len(idx), self.n_bootstrap, rng)
+            points[g], samples[g] = bootstrap(stats.metrics, stats.atoms, self.n_bootstrap, rng)
         return points, samples
 
     def _metric(self, name, parts, feature, points, samples, order, counts, insufficient) -> FairnessMetric:

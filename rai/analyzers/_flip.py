@@ -14,7 +14,7 @@ import pandas as pd
 
 from rai._model import ModelAdapter
 from rai._spec import MISSING_GROUP, ValidatedData
-from rai.analyzers._bootstrap import bootstrap_weights, percentile_interval
+from rai.analyzers._bootstrap import percentile_interval, resample
 from rai.analyzers._groups import group_order, group_rows
 from rai.results._counterfactuals import FlipRate
 
@@ -80,5 +80,7 @@ def flip_test(
 def _interval(flipped: np.ndarray, n_bootstrap: int, level: float, rng: np.random.Generator) -> tuple[float | None, float | None]:
     if n_bootstrap == 0:
         return None, None
-    parts = [(W * flipped[:, None]).sum(axis=0) / W.sum(axis=0) for W in bootstrap_weights(len(flipped), n_bootstrap, rng)]
+    # one atom per row: the same draws as the row bootstrap this interval always had
+    parts = [(W * flipped[:, None]).sum(axis=0) / W.sum(axis=0)
+             for W in resample(np.arange(len(flipped)), n_bootstrap, rng)]
     return percentile_interval(np.concatenate(parts), level)

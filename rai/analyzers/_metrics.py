@@ -1,11 +1,13 @@
-"""Metrics as functions of row weights, so point estimates and bootstrap replicates share one code path.
+"""Metrics as functions of atom counts, so point estimates and bootstrap replicates share one code path.
 
-Every ``*Stats`` object is built once from the rows of one table (or one group) and then
-evaluated on a weight matrix ``W`` of shape (rows, replicates). ``W = 1`` gives the point
-estimate; multinomial counts give nonparametric bootstrap replicates (a row drawn k times has
-weight k). All work is matrix products and cumulative sums over whole columns: no per-row Python.
+Every ``*Stats`` object is built once from the rows of one table (or one group). It groups the
+rows into *atoms*, rows that every metric treats alike (the confusion cells; with a score, rows
+of one cell and one score value), and exposes ``atoms``, the atom of each row. ``metrics(A)``
+then evaluates on a count matrix ``A`` of shape (atoms, replicates): the observed counts give
+the point estimate, resampled counts give bootstrap replicates (``_bootstrap.resample``). All
+work is matrix products and cumulative sums over whole columns: no per-row Python.
 
-Each ``metrics(W)`` returns ``{name: array of shape (replicates,)}``; NaN marks an undefined
+Each ``metrics(A)`` returns ``{name: array of shape (replicates,)}``; NaN marks an undefined
 value (e.g. precision with no predicted positive), reported as ``null``.
 """
 
@@ -31,11 +33,27 @@ def _div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 
 
 def _onehot(codes: np.ndarray, n_codes: int) -> sparse.csr_matrix:
-    """(n_codes, rows) indicator matrix: ``_onehot(c, k) @ W`` sums the weights of each code."""
+    """(n_codes, atoms) indicator matrix: ``_onehot(c, k) @ A`` sums the counts of each code."""
     n = len(codes)
     from scipy import sparse
 
     return sparse.csr_matrix((np.ones(n), (codes, np.arange(n))), shape=(n_codes, n))
+
+
+def _atoms(*keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows equal in every key form one atom: (one representative row per atom, the atom of each row).
+
+    Atoms are numbered in the order of ``np.lexsort(keys)``: by the last key, then the one before.
+    """
+    order = np.lexsort(keys)  # the one sort of the rows
+    new = np.zeros(len(order), dtype=bool)
+    new[:1] = True
+    for key in keys:
+        k = key[order]
+        new[1:] |= k[1:] != k[:-1]
+    atoms = np.empty(len(order), dtype=np.int64)
+    atoms[order] = np.cumsum(new) - 1
+    return order[new], atoms
 
 
 def calibration_bin_index(score: np.ndarray, n_bins: int = ECE_BINS) -> np.ndarray:
@@ -44,11 +62,11 @@ def calibration_bin_index(score: np.ndarray, n_bins: int = ECE_BINS) -> np.ndarr
 
 
 class _Functionals:
-    """Linear functionals of the row weights, stacked into one sparse matrix.
+    """Linear functionals of the atom counts, stacked into one sparse matrix.
 
-    Every metric here is a function of a few weighted sums over rows (cell counts, loss sums,
-    positives and negatives per distinct score, calibration gaps per bin). Stacking them lets one
-    sparse product ``M @ W`` read the weight matrix once per chunk of replicates.
+    Every metric here is a function of a few count-weighted sums over atoms (cell counts, loss
+    sums, positives and negatives per distinct score, calibration gaps per bin). Stacking them
+    lets one sparse product ``M @ A`` read the count matrix once per chunk of replicates.
     """
 
     def __init__(self, n: int) -> None:
@@ -61,7 +79,7 @@ class _Functionals:
 
     def add(self, name: str, codes: np.ndarray, n_codes: int, data: np.ndarray | float = 1.0,
             rows: np.ndarray | None = None) -> None:
-        """Add ``n_codes`` sums: sum of ``data * w`` over the rows (all, or ``rows``) with each code."""
+        """Add ``n_codes`` sums: sum of ``data * count`` over the atoms (all, or ``rows``) with each code."""
         rows = np.arange(self.n) if rows is None else rows
         self._rows.append(self._height + np.asarray(codes)[rows] if np.ndim(codes) else np.full(len(rows), self._height + codes))
         self._cols.append(rows)
@@ -85,28 +103,29 @@ class BinaryStats:
 
     def __init__(self, y_true: np.ndarray, y_pred: np.ndarray, score: np.ndarray | None = None) -> None:
         y = np.asarray(y_true, dtype=bool)
-        p = np.asarray(y_pred, dtype=bool)
-        self.n = len(y)
-        f = _Functionals(self.n)
-        # cell order: tn, fp, fn, tp
-        f.add("cells", 2 * y.astype(int) + p.astype(int), 4)
+        cell = 2 * y.astype(int) + np.asarray(y_pred, dtype=bool).astype(int)  # tn, fp, fn, tp
         self.has_score = score is not None
-        if score is not None:
-            s = np.asarray(score, dtype=float)
+        s = None if score is None else np.asarray(score, dtype=float)
+        first, self.atoms = _atoms(cell) if s is None else _atoms(cell, s)  # atoms by ascending score
+        y, cell = y[first], cell[first]
+        f = _Functionals(len(first))
+        f.add("cells", cell, 4)
+        if s is not None:
+            s = s[first]
+            inv = np.cumsum(np.r_[True, s[1:] != s[:-1]]) - 1  # rank of the atom's score among distinct scores
             yf = y.astype(float)
             eps = np.finfo(float).eps  # as sklearn.metrics.log_loss
             sc = np.clip(s, eps, 1 - eps)
             f.add("log_loss", 0, 1, -(yf * np.log(sc) + (1 - yf) * np.log(1 - sc)))
             f.add("brier", 0, 1, (s - yf) ** 2)
-            uniq, inv = np.unique(s, return_inverse=True)  # ascending distinct scores
-            f.add("pos", inv, len(uniq), rows=np.flatnonzero(y))
-            f.add("neg", inv, len(uniq), rows=np.flatnonzero(~y))
+            f.add("pos", inv, inv[-1] + 1, rows=np.flatnonzero(y))
+            f.add("neg", inv, inv[-1] + 1, rows=np.flatnonzero(~y))
             f.add("gap", calibration_bin_index(s), ECE_BINS, s - yf)
         self._m = f.build()
         self._slices = f.slices
 
-    def metrics(self, W: np.ndarray) -> dict[str, np.ndarray]:
-        sums = self._m @ W
+    def metrics(self, A: np.ndarray) -> dict[str, np.ndarray]:
+        sums = self._m @ A
         part = {k: sums[v] for k, v in self._slices.items()}
         tn, fp, fn, tp = part["cells"]
         n = tn + fp + fn + tp
@@ -134,8 +153,8 @@ class BinaryStats:
 
 def _auc(pos: np.ndarray, neg: np.ndarray) -> np.ndarray:
     """Mann-Whitney AUC from weighted positives / negatives per ascending distinct score, ties half."""
-    below = np.cumsum(neg, axis=0) - neg
-    num = (pos * (below + 0.5 * neg)).sum(axis=0)
+    # sum of pos * (negatives below + half the tied ones), without temporaries of the full size
+    num = np.einsum("ij,ij->j", pos, np.cumsum(neg, axis=0)) - 0.5 * np.einsum("ij,ij->j", pos, neg)
     return _div(num, pos.sum(axis=0) * neg.sum(axis=0))
 
 
@@ -146,15 +165,14 @@ class MulticlassStats:
 
     def __init__(self, y_true: np.ndarray, y_pred: np.ndarray, classes: tuple[Any, ...]) -> None:
         k = len(classes)
-        yt = _codes(y_true, classes)
-        yp = _codes(y_pred, classes)
+        cell = _codes(y_true, classes) * k + _codes(y_pred, classes)
         self.k = k
-        self.n = len(yt)
-        self._cells = _onehot(yt * k + yp, k * k)
+        first, self.atoms = _atoms(cell)
+        self._cells = _onehot(cell[first], k * k)
 
-    def metrics(self, W: np.ndarray) -> dict[str, np.ndarray]:
+    def metrics(self, A: np.ndarray) -> dict[str, np.ndarray]:
         k = self.k
-        cm = (self._cells @ W).T.reshape(-1, k, k)  # (b, true, pred)
+        cm = (self._cells @ A).T.reshape(-1, k, k)  # (b, true, pred)
         n = cm.sum(axis=(1, 2))
         tp = np.diagonal(cm, axis1=1, axis2=2)
         support = cm.sum(axis=2)
@@ -193,13 +211,14 @@ class RegressionStats:
     def __init__(self, y_true: np.ndarray, y_pred: np.ndarray) -> None:
         y = np.asarray(y_true, dtype=float)
         p = np.asarray(y_pred, dtype=float)
+        first, self.atoms = _atoms(p, y)  # one atom per distinct (target, prediction)
+        y, p = y[first], p[first]
         err = p - y
-        self.n = len(y)
         # columns: 1, |e|, e^2, y, y^2, prediction
         self._cols = np.vstack([np.ones_like(y), np.abs(err), err**2, y, y**2, p])
 
-    def metrics(self, W: np.ndarray) -> dict[str, np.ndarray]:
-        n, abs_err, sse, sum_y, sum_y2, sum_p = self._cols @ W
+    def metrics(self, A: np.ndarray) -> dict[str, np.ndarray]:
+        n, abs_err, sse, sum_y, sum_y2, sum_p = self._cols @ A
         mean_y = _div(sum_y, n)
         sst = sum_y2 - n * mean_y**2
         with np.errstate(invalid="ignore"):

@@ -68,7 +68,7 @@ class PerformanceAnalyzer(Analyzer):
             sel = slice(None) if rows is None else rows
             stats = make_stats(task, y[sel], p[sel], positive=data.positive_label, classes=data.classes,
                                score=None if s is None else s[sel])
-            point, samples = bootstrap(stats.metrics, stats.n, self.n_bootstrap, rng)
+            point, samples = bootstrap(stats.metrics, stats.atoms, self.n_bootstrap, rng)
             overall = {k: _finite(point[k]) for k in names if k in point}
             ci = {}
             for k in overall:
