@@ -159,8 +159,13 @@ class ValidatedData:
     def sensitive_values(self, column: str) -> pd.Series:
         """The sensitive column as strings, missing values as their own group."""
         s = self.frame[column]
-        out = s.astype(object).where(s.notna(), MISSING_GROUP).map(_group_label)
-        return out.astype(str)
+        if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) != "string":
+            # mixed Python objects: True and 1 hash alike but are different groups; label row by row
+            return s.astype(object).where(s.notna(), MISSING_GROUP).map(_group_label).astype(str)
+        # label each distinct value once, not each row (a Python call per row took 1 s on 70k rows x 4 groupings)
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+        labels = np.array([_group_label(v) for v in uniques] + [MISSING_GROUP], dtype=object)
+        return pd.Series(labels[codes], index=s.index, name=s.name, dtype=object).astype(str)
 
     def numeric_features(self) -> list[str]:
         return [c for c in self.features if self.feature_types[c] == "numeric"]

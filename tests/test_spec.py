@@ -110,3 +110,19 @@ def test_reference_decides_types_that_differ_only_by_cardinality():
     cur = pd.DataFrame({"code": np.arange(300) % 12, "x": np.arange(300.0)})
     r, c = DatasetSpec().validate_pair(ref, cur)
     assert r.feature_types["code"] == c.feature_types["code"] == "categorical"
+
+
+def test_sensitive_values_label_each_group_as_before():
+    """Labels come from the distinct values (fast path), and mixed objects keep True apart from 1."""
+    from rai import DatasetSpec
+
+    frame = pd.DataFrame({
+        "y": [0, 1] * 6, "p": [1, 0] * 6,
+        "num": [1.0, 2.0, np.nan, 3.5] * 3,
+        "cat": pd.Categorical(["x", "y", None] * 4),
+        "mixed": pd.Series([True, 1, "z", None] * 3, dtype=object),
+    })
+    data = DatasetSpec(target="y", prediction="p", sensitive=("num", "cat", "mixed")).validate(frame)
+    assert data.sensitive_values("num").tolist()[:4] == ["1", "2", "(missing)", "3.5"]
+    assert data.sensitive_values("cat").tolist()[:3] == ["x", "y", "(missing)"]
+    assert data.sensitive_values("mixed").tolist()[:4] == ["True", "1", "z", "(missing)"]

@@ -95,3 +95,4 @@ def test_same_seed_same_replicates(cells):
     a = bootstrap(stats.metrics, stats.atoms, 50, np.random.default_rng(12))[1]
     b = bootstrap(stats.metrics, stats.atoms, 50, np.random.default_rng(12))[1]
     assert all(np.array_equal(a[k], b[k], equal_nan=True) for k in a)
+
