@@ -173,21 +173,23 @@ class DomainClassifierDrift:
         from sklearn.metrics import roc_auc_score
         from sklearn.model_selection import StratifiedKFold
 
-        X = pd.concat([self._matrix(ref), self._matrix(cur)], ignore_index=True)
+        frame = pd.concat([self._matrix(ref), self._matrix(cur)], ignore_index=True)
+        # a plain array: sklearn's per-call DataFrame checks cost more than the fits on a few thousand rows
+        X, columns = frame.to_numpy(float), frame.columns
         y = np.r_[np.zeros(len(ref)), np.ones(len(cur))]
-        cats = [X.columns.get_loc(c) for c in self.encoder_.categorical]
+        cats = [columns.get_loc(c) for c in self.encoder_.categorical]
         oof = np.zeros(len(y))
         imp = np.zeros(X.shape[1])
         folds = StratifiedKFold(n_splits=int(self.n_folds), shuffle=True, random_state=seed)
         for train, test in folds.split(X, y):
             clf = HistGradientBoostingClassifier(max_iter=40, learning_rate=0.15, max_leaf_nodes=15,
                                                  categorical_features=cats or None, random_state=seed)
-            clf.fit(X.iloc[train], y[train])
-            oof[test] = clf.predict_proba(X.iloc[test])[:, 1]
+            clf.fit(X[train], y[train])
+            oof[test] = clf.predict_proba(X[test])[:, 1]
             if importance:
-                r = permutation_importance(clf, X.iloc[test], y[test], scoring="roc_auc", n_repeats=2, random_state=seed)
+                r = permutation_importance(clf, X[test], y[test], scoring="roc_auc", n_repeats=2, random_state=seed)
                 imp += r.importances_mean / int(self.n_folds)
-        top = sorted(zip(X.columns, imp.tolist()), key=lambda t: -t[1])
+        top = sorted(zip(columns, imp.tolist()), key=lambda t: -t[1])
         return float(roc_auc_score(y, oof)), [(str(c), float(v)) for c, v in top]
 
     def _sizes(self, n_current: int) -> tuple[int, int]:
