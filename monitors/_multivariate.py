@@ -34,6 +34,8 @@ from rai._exceptions import DataContractError
 __all__ = ["MultivariateDrift", "DomainClassifierDrift", "ReconstructionDrift", "METHODS"]
 
 METHODS = ("domain_classifier", "pca_reconstruction")
+#: rows encoded and projected at a time: the errors are row by row, the copies of a table are not needed
+_BLOCK_ROWS = 65_536
 
 
 @dataclasses.dataclass(frozen=True)
@@ -160,9 +162,14 @@ class DomainClassifierDrift:
             raise DataContractError(f"multivariate drift: the reference has {len(reference)} rows; expected at least 40.")
         numeric = [c for c in self.features if c not in set(self.categorical)]
         self.encoder_ = _Encoder().fit(reference, numeric, [c for c in self.features if c in set(self.categorical)])
-        self.reference_ = reference[list(self.features)].reset_index(drop=True)
+        # the table itself, not a copy of its features: only samples of it are used, taken by position
+        self.reference_ = reference
         self.chunk_size_: int | None = None
         return self
+
+    def _rows(self, sample: pd.DataFrame) -> pd.DataFrame:
+        """The features of sampled rows, indexed 0..n-1 (the table's own index may repeat labels)."""
+        return sample[list(self.features)].reset_index(drop=True)
 
     def _matrix(self, frame: pd.DataFrame) -> pd.DataFrame:
         return pd.concat([self.encoder_.numbers(frame), self.encoder_.codes_of(frame)], axis=1)
@@ -173,21 +180,23 @@ class DomainClassifierDrift:
         from sklearn.metrics import roc_auc_score
         from sklearn.model_selection import StratifiedKFold
 
-        X = pd.concat([self._matrix(ref), self._matrix(cur)], ignore_index=True)
+        frame = pd.concat([self._matrix(ref), self._matrix(cur)], ignore_index=True)
+        # a plain array: sklearn's per-call DataFrame checks cost more than the fits on a few thousand rows
+        X, columns = frame.to_numpy(float), frame.columns
         y = np.r_[np.zeros(len(ref)), np.ones(len(cur))]
-        cats = [X.columns.get_loc(c) for c in self.encoder_.categorical]
+        cats = [columns.get_loc(c) for c in self.encoder_.categorical]
         oof = np.zeros(len(y))
         imp = np.zeros(X.shape[1])
         folds = StratifiedKFold(n_splits=int(self.n_folds), shuffle=True, random_state=seed)
         for train, test in folds.split(X, y):
             clf = HistGradientBoostingClassifier(max_iter=40, learning_rate=0.15, max_leaf_nodes=15,
                                                  categorical_features=cats or None, random_state=seed)
-            clf.fit(X.iloc[train], y[train])
-            oof[test] = clf.predict_proba(X.iloc[test])[:, 1]
+            clf.fit(X[train], y[train])
+            oof[test] = clf.predict_proba(X[test])[:, 1]
             if importance:
-                r = permutation_importance(clf, X.iloc[test], y[test], scoring="roc_auc", n_repeats=2, random_state=seed)
+                r = permutation_importance(clf, X[test], y[test], scoring="roc_auc", n_repeats=2, random_state=seed)
                 imp += r.importances_mean / int(self.n_folds)
-        top = sorted(zip(X.columns, imp.tolist()), key=lambda t: -t[1])
+        top = sorted(zip(columns, imp.tolist()), key=lambda t: -t[1])
         return float(roc_auc_score(y, oof)), [(str(c), float(v)) for c, v in top]
 
     def _sizes(self, n_current: int) -> tuple[int, int]:
@@ -202,8 +211,8 @@ class DomainClassifierDrift:
         aucs = []
         for i in range(int(self.n_chunks)):
             order = rng.permutation(len(self.reference_))
-            chunk = self.reference_.iloc[order[:m_cur]]
-            rest = self.reference_.iloc[order[m_cur:m_cur + m_ref]]
+            chunk = self._rows(self.reference_.iloc[order[:m_cur]])
+            rest = self._rows(self.reference_.iloc[order[m_cur:m_cur + m_ref]])
             aucs.append(self._cv_auc(rest, chunk, self.seed + 1 + i)[0])
         return aucs
 
@@ -216,8 +225,8 @@ class DomainClassifierDrift:
         if len(current) < 20:
             raise DataContractError(f"multivariate drift: the window has {len(current)} rows; expected at least 20.")
         m_ref, m_cur = self._sizes(len(current))
-        ref = self.reference_.sample(n=m_ref, random_state=self.seed)
-        cur = current[list(self.features)].sample(n=m_cur, random_state=self.seed)
+        ref = self._rows(self.reference_.sample(n=m_ref, random_state=self.seed))
+        cur = self._rows(current.sample(n=m_cur, random_state=self.seed))
         auc, top = self._cv_auc(ref, cur, self.seed, importance=True)
         se = _hanley_mcneil(auc, m_cur, m_ref)
         z = float(norm.ppf(0.5 + self.confidence / 2))
@@ -278,7 +287,8 @@ class ReconstructionDrift:
         self.encoder_ = _Encoder().fit(reference, [c for c in self.features if c not in set(cats)], cats)
         X = self._matrix(reference)
         self.scaler_ = StandardScaler().fit(X)
-        Z = self.scaler_.transform(X)
+        Z = self.scaler_.transform(X, copy=False)  # in place: the full SVD below holds copies of Z already
+        del X
         self.pca_ = PCA(n_components=float(self.variance), svd_solver="full", random_state=self.seed).fit(Z)
         errors = self._errors_of_standardised(Z)
         rng = np.random.default_rng(self.seed)
@@ -291,12 +301,19 @@ class ReconstructionDrift:
         return pd.concat([self.encoder_.numbers(frame), self.encoder_.frequencies(frame)], axis=1).to_numpy(float)
 
     def _errors_of_standardised(self, Z: np.ndarray) -> np.ndarray:
-        back = self.pca_.inverse_transform(self.pca_.transform(Z))
-        return np.linalg.norm(Z - back, axis=1)
+        # by blocks of rows: a whole table's projection and reconstruction are two more copies of it
+        out = np.empty(len(Z))
+        for start in range(0, len(Z), _BLOCK_ROWS):
+            z = Z[start:start + _BLOCK_ROWS]
+            out[start:start + len(z)] = np.linalg.norm(z - self.pca_.inverse_transform(self.pca_.transform(z)), axis=1)
+        return out
 
     def errors(self, frame: pd.DataFrame) -> np.ndarray:
         """Reconstruction error of each row."""
-        return self._errors_of_standardised(self.scaler_.transform(self._matrix(frame)))
+        return np.concatenate([
+            self._errors_of_standardised(self.scaler_.transform(self._matrix(frame.iloc[start:start + _BLOCK_ROWS]), copy=False))
+            for start in range(0, max(len(frame), 1), _BLOCK_ROWS)
+        ])
 
     def compute(self, current: pd.DataFrame) -> MultivariateDrift:
         from scipy.stats import norm

@@ -19,7 +19,7 @@ from rai._serialize import Result
 if TYPE_CHECKING:
     from rai._spec import DatasetSpec, ValidatedData
 
-__all__ = ["ColumnRoles", "is_id_like", "describe_roles"]
+__all__ = ["ColumnRoles", "is_id_like", "describe_roles", "more_distinct_than"]
 
 #: fewer rows than this are no evidence that a column is unique per row
 MIN_ROWS_FOR_ID = 20
@@ -29,6 +29,8 @@ MAX_CODE_VALUES = 30
 YEAR_RANGE = (1900, 2100)
 #: names that usually hold the label
 TARGET_NAMES = frozenset({"target", "label", "labels", "y", "class", "outcome", "ground_truth", "truth", "actual"})
+#: rows looked at first: distinct counts are often settled by them, without hashing a long column
+PROBE_ROWS = 10_000
 _DATE_NAME = re.compile(r"(^|_)(year|yr|date|month|day|time|timestamp)($|_)", re.IGNORECASE)
 
 
@@ -81,7 +83,15 @@ def is_id_like(series: pd.Series) -> bool:
     """A column holding a distinct value on every row (integers or text, not measured floats)."""
     if len(series) < MIN_ROWS_FOR_ID or pd.api.types.is_float_dtype(series) or pd.api.types.is_bool_dtype(series):
         return False
+    head = series.iloc[:PROBE_ROWS]
+    if head.nunique(dropna=False) < len(head):  # a repeat among the first rows: not unique per row
+        return False
     return bool(series.notna().all()) and series.nunique() == len(series)
+
+
+def more_distinct_than(series: pd.Series, limit: int) -> bool:
+    """``series.nunique() > limit``, settled by the first rows when they already hold more."""
+    return series.iloc[:PROBE_ROWS].nunique() > limit or series.nunique() > limit
 
 
 def _looks_like_year_or_date(name: str, series: pd.Series) -> bool:
@@ -119,7 +129,7 @@ def describe_roles(data: ValidatedData, *, spec: DatasetSpec | None = None,
                 f"time; pass --exclude {column} (or --timestamp) unless the model uses it"
             )
         elif (pd.api.types.is_integer_dtype(series) and data.feature_types[column] == "numeric"
-              and series.nunique() <= MAX_CODE_VALUES):
+              and not more_distinct_than(series, MAX_CODE_VALUES)):
             warnings.append(
                 f"integer column {column!r} has {series.nunique()} distinct values and is treated as numeric; "
                 f"if they are codes, pass --categorical {column}"

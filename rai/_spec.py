@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from rai._exceptions import DataContractError
-from rai._roles import is_id_like
+from rai._roles import is_id_like, more_distinct_than
 from rai._serialize import Result
 
 __all__ = ["DatasetSpec", "ValidatedData", "Task", "FeatureType", "MISSING_GROUP", "align_with_reference"]
@@ -231,7 +231,7 @@ def _infer_feature_type(series: pd.Series) -> FeatureType:
     # evidently 0.7's rule (core/datasets.py infer_column_type): floats are numerical, integers
     # are categorical up to 10 distinct values, everything else (text, bool, category) categorical
     if _is_numeric(series):
-        if pd.api.types.is_integer_dtype(series) and series.nunique() <= INTEGER_CARDINALITY_LIMIT:
+        if pd.api.types.is_integer_dtype(series) and not more_distinct_than(series, INTEGER_CARDINALITY_LIMIT):
             return "categorical"
         return "numeric"
     return "categorical"

@@ -88,12 +88,15 @@ def _load_average(cores: int) -> float | None:
 
 
 @contextlib.contextmanager
-def limit_threads(n: int | None = None) -> Iterator[int]:
-    """OpenMP / BLAS thread pools limited to ``n`` (default: the free cores) inside the block."""
+def limit_threads(n: int | None = None, *, user_api: str | None = None) -> Iterator[int]:
+    """OpenMP / BLAS thread pools limited to ``n`` (default: the free cores) inside the block.
+
+    ``user_api`` ("openmp" or "blas") limits only those pools (threadpoolctl's argument).
+    """
     from threadpoolctl import threadpool_limits
 
     n = free_cores() if n is None else n
-    with threadpool_limits(limits=n):
+    with threadpool_limits(limits=n, user_api=user_api):
         yield n
 
 

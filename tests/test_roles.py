@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import rai
-from rai._roles import describe_roles, is_id_like
+from rai._roles import PROBE_ROWS, describe_roles, is_id_like, more_distinct_than
 from rai.datasets import load_acs_employment
 from tests.conftest import make_binary
 
@@ -82,6 +82,20 @@ def acs_files(tmp_path_factory):
     batch = pd.concat([load_acs_employment(y) for y in (2016, 2017, 2018)], ignore_index=True)
     batch.drop(columns=["employed"]).to_parquet(folder / "batch.parquet")
     return folder
+
+
+def test_distinct_counts_past_the_first_rows_are_still_seen():
+    import numpy as np
+
+    # the first rows settle the answer only when they already show it: a repeat, or enough values
+    unique_then_repeat = pd.Series(np.r_[np.arange(PROBE_ROWS + 5), [3]])
+    assert not is_id_like(unique_then_repeat)
+    assert is_id_like(pd.Series(np.arange(PROBE_ROWS + 5)))
+    few_then_many = pd.Series(np.r_[np.zeros(PROBE_ROWS, dtype=int), np.arange(1, 11)])  # 11 values
+    assert more_distinct_than(few_then_many, 10)
+    assert not more_distinct_than(few_then_many, 11)
+    assert rai.DatasetSpec().validate(pd.DataFrame({"code": few_then_many})).feature_types["code"] == "numeric"
+    assert rai.DatasetSpec().validate(pd.DataFrame({"code": few_then_many[:-1]})).feature_types["code"] == "categorical"
 
 
 def test_assess_unlabelled_batch_runs_data_analyzers_and_says_who_waits(rai, acs_files, tmp_path):

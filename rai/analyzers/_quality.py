@@ -491,11 +491,15 @@ def _same_values(a: pd.Series, b: pd.Series) -> bool:
     return bool(((a == b) | (a.isna() & b.isna())).all())
 
 
+#: rows of a column hashed first when looking for identical columns
+_HEAD_ROWS = 1000
+
+
 def _identical_columns(frame: pd.DataFrame, columns: list[Any], signatures: dict[str, tuple[int, int]]) -> list[list[str]]:
     """Groups of ``columns`` with equal values on every row.
 
-    Only columns with the same (missing count, distinct count) can be equal, so only those are
-    hashed (a hash per column, then an exact check of equal hashes).
+    Only columns with the same (missing count, distinct count) and the same first rows can be
+    equal, so only those are hashed (a hash per column, then an exact check of equal hashes).
     """
     if len(columns) < 2 or len(frame) == 0:
         return []
@@ -503,6 +507,12 @@ def _identical_columns(frame: pd.DataFrame, columns: list[Any], signatures: dict
     for column in columns:
         by_signature.setdefault(signatures[str(column)], []).append(column)
     candidates = [c for group in by_signature.values() if len(group) > 1 for c in group]
+    # equal columns are equal on their first rows too: hashing those rules most candidates out
+    by_head: dict[tuple[tuple[int, int], bytes], list[str]] = {}
+    for column in candidates:
+        head = pd.util.hash_pandas_object(_hashable(frame[column].iloc[:_HEAD_ROWS]), index=False).to_numpy()
+        by_head.setdefault((signatures[str(column)], head.tobytes()), []).append(column)
+    candidates = [c for group in by_head.values() if len(group) > 1 for c in group]
     if len(candidates) < 2:
         return []
     weights = np.random.default_rng(0).integers(1, 2**63, size=len(frame), dtype=np.uint64)

@@ -139,6 +139,18 @@ def test_identical_columns_are_grouped_including_missing_positions():
     assert issues(result)[("a", "duplicated_columns")] == "warning"
 
 
+def test_identical_columns_are_told_apart_past_their_first_rows():
+    from rai.analyzers._quality import _HEAD_ROWS
+
+    n = _HEAD_ROWS + 50
+    base = np.arange(n, dtype=float)
+    late = base.copy()
+    late[-1] = -1.0  # equal on the first rows, one value differs near the end
+    frame = pd.DataFrame({"a": base, "b": base.copy(), "c": late, "d": base[::-1].copy()})
+    result = quality(current=frame, spec=DatasetSpec(numeric=("a", "b", "c", "d")))
+    assert result.duplicated_columns == [["a", "b"]]
+
+
 def test_duplicate_rows_equal_pandas_on_acs():
     acs = load_acs_employment(2018)
     features = acs.drop(columns=["id"])

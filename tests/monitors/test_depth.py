@@ -155,3 +155,33 @@ def test_rules_from_yaml_take_the_new_paths_and_refuse_unknown_ones():
     assert [r.metric for r in cfg.rules] == ["performance.estimated.roc_auc", "multivariate.domain_classifier.drifted"]
     with pytest.raises(ConfigError, match=r"monitor.rules\[0\].signal: unknown signal 'multivariate.domain_classifier'"):
         MonitorConfig.from_mapping({"rules": [{"signal": "multivariate.domain_classifier", "threshold": 1}]})
+
+
+_POOLS_DURING_FIT = """
+import numpy as np, pandas as pd
+from threadpoolctl import threadpool_info
+import rai._threads
+from monitors import _depth, _multivariate
+
+rai._threads.free_cores = lambda: 1  # as on a machine whose other cores are busy
+seen = []
+fit = _multivariate.DomainClassifierDrift.fit
+def spy(self, reference):
+    seen.extend(p["num_threads"] for p in threadpool_info() if p["user_api"] == "openmp")
+    return fit(self, reference)
+_multivariate.DomainClassifierDrift.fit = spy
+rng = np.random.default_rng(0)
+ref = pd.DataFrame({"a": rng.normal(size=300), "b": rng.normal(size=300)})
+cur = pd.DataFrame({"a": rng.normal(size=100), "b": rng.normal(size=100)})
+_depth._multivariate(ref, cur, features=["a", "b"], categorical=[], seed=0,
+                     options={"methods": ["domain_classifier"], "domain_classifier": {"n_chunks": 2}})
+print(seen)
+"""
+
+
+@pytest.mark.skipif((__import__("os").cpu_count() or 1) < 2, reason="one core: the pool has one thread anyway")
+def test_the_classifier_s_openmp_pool_is_limited_to_the_free_cores():
+    # a fresh process: sklearn (and its OpenMP runtime) not yet loaded when the check starts
+    out = subprocess.run([sys.executable, "-c", _POOLS_DURING_FIT], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[1]"
