@@ -91,7 +91,9 @@ class ExplanationAnalyzer(Analyzer):
     surrogate_sample_size:
         Rows the surrogate is fitted and tested on (a quarter held out).
     surrogate_outer_bags:
-        Bagging rounds of the EBM.
+        Bagging rounds of the EBM. One by default: the surrogate's shape functions are reported
+        without the bags' spread, and a second bag doubled its cost for the same fidelity
+        (one bag against two: UCI Adult 0.986 and 0.985, the ACS demo 0.958 and 0.958).
     seed:
         Seed of every sample, of LIME, of shap and of the EBM.
     """
@@ -116,7 +118,7 @@ class ExplanationAnalyzer(Analyzer):
         lime_samples: int = 2000,
         surrogate: bool = True,
         surrogate_sample_size: int = 5000,
-        surrogate_outer_bags: int = 2,
+        surrogate_outer_bags: int = 1,
         seed: int = 0,
     ) -> None:
         self.model = model
