@@ -75,9 +75,8 @@ def read_table(path: str | Path) -> Table:
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
-    import pyarrow.parquet as pq
-
     import pyarrow as pa
+    import pyarrow.parquet as pq
 
     # self_destruct frees each Arrow column once converted, so the table is not held twice
     frame = pq.read_table(path).to_pandas(split_blocks=True, self_destruct=True)

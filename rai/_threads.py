@@ -108,9 +108,7 @@ def single_threaded() -> Iterator[None]:
     pays OpenMP start-up and, on a busy machine, spin-waiting (a 2,000-row HistGradientBoosting
     predict measured 0.58 s on 2 threads against 0.013 s on one, under load).
     """
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1):
+    with limit_threads(1):
         yield
 
 
@@ -124,17 +122,15 @@ def map_on_free_cores(fn: Callable[..., T], jobs: Sequence[tuple[Any, ...]]) -> 
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from threadpoolctl import threadpool_limits
-
     workers = min(len(jobs), free_cores())
     # BLAS thread counts are process-wide: set once here, not from the workers (their restores would race)
-    with threadpool_limits(limits=1):
+    with single_threaded():
         if workers <= 1:
             return [fn(*job) for job in jobs]
 
         def run(job: tuple[Any, ...]) -> T:
             # OpenMP's thread count is per calling thread: a new thread starts at the default (all cores)
-            with threadpool_limits(limits=1, user_api="openmp"):
+            with limit_threads(1, user_api="openmp"):
                 return fn(*job)
 
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rai-fit") as pool:

@@ -264,7 +264,8 @@ class CausalAnalyzer(Analyzer):
             main, *refits = map_on_free_cores(fit, jobs)
         treated_levels: list[str | None] = levels[1:] if levels is not None else [None]
         contrasts = {lvl: main.contrast(lvl) for lvl in treated_levels}
-        refutations = self._refutations(contrasts, *refits) if self.refute else {lvl: [] for lvl in treated_levels}
+        refutations = (self._refutations(contrasts, *refits, n=len(T), n_subset=len(subset_rows)) if self.refute
+                       else {lvl: [] for lvl in treated_levels})
         overlap = _overlap(main, T, levels)
 
         out = []
@@ -297,10 +298,9 @@ class CausalAnalyzer(Analyzer):
             refutations=[], overlap=None, by_group=[], policy=None, confounders=[],
         )
 
-    def _refutations(self, contrasts: dict[Any, Any], placebo: Any, common: Any, subset: Any) -> dict[Any, list[Refutation]]:
+    def _refutations(self, contrasts: dict[Any, Any], placebo: Any, common: Any, subset: Any, *, n: int,
+                     n_subset: int) -> dict[Any, list[Refutation]]:
         """Read the three refitted estimators (placebo treatment, random common cause, data subset)."""
-        n = len(placebo.treatment_residuals())
-        n_subset = len(subset.treatment_residuals())
         out: dict[Any, list[Refutation]] = {lvl: [] for lvl in contrasts}
         for lvl, orig in contrasts.items():
             p = placebo.contrast(lvl)
