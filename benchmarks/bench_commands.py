@@ -95,18 +95,18 @@ def make_tables(folder: Path, rows: int) -> tuple[Path, Path]:
     return ref_path, cur_path
 
 
-def timed(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, float, int]:
-    """(wall seconds, CPU seconds, peak RSS in MB, exit code) of one fresh process."""
+def timed(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, float, int, str]:
+    """(wall seconds, CPU seconds, peak RSS in MB, exit code, standard error) of one fresh process."""
     start = time.perf_counter()
     proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    err = proc.stderr.read().decode(errors="replace")  # read while it runs: a full pipe would block it
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
-    err = proc.stderr.read().decode(errors="replace")
     proc.stderr.close()
     if proc.returncode not in (0, 1):
         sys.exit(f"{' '.join(argv)} failed with exit {proc.returncode}:\n{err[-2000:]}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode, err
 
 
 def main() -> None:
@@ -158,7 +158,7 @@ def main() -> None:
         walls, cpus, peaks = [], [], []
         for i in range(runs):
             db = folder / f"monitor-{time.time_ns()}.db"
-            wall, cpu, peak, _ = timed([a.replace("{db}", str(db)) for a in argv], env, folder)
+            wall, cpu, peak, _, _ = timed([a.replace("{db}", str(db)) for a in argv], env, folder)
             db.unlink(missing_ok=True)
             walls.append(wall)
             cpus.append(cpu)

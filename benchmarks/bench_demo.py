@@ -19,8 +19,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from bench_commands import timed  # the same whole-process timing (this folder is on the path of a script)
 
 SPIN = "import time\nprint('spinning', flush=True)\nwhile True: pass"
 
@@ -28,16 +29,10 @@ SPIN = "import time\nprint('spinning', flush=True)\nwhile True: pass"
 def run_demo(env: dict[str, str]) -> tuple[float, float, float, str]:
     """(wall s, CPU s, peak RSS MB, progress lines) of one `rai demo` in a fresh folder."""
     with tempfile.TemporaryDirectory() as folder:
-        start = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "rai.cli", "demo"], cwd=folder, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        err = proc.stderr.read().decode(errors="replace")  # read while it runs: a full pipe would block it
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        proc.stderr.close()
-        if os.waitstatus_to_exitcode(status) != 0:
-            sys.exit(f"rai demo failed:\n{err[-2000:]}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, err
+        wall, cpu, peak, code, err = timed([sys.executable, "-m", "rai.cli", "demo"], env, Path(folder))
+    if code != 0:
+        sys.exit(f"rai demo failed:\n{err[-2000:]}")
+    return wall, cpu, peak, err
 
 
 def main() -> None:
