@@ -97,3 +97,43 @@ def test_too_few_rows_skip_multivariate_with_a_note_not_an_error():
     check = run_check(current, reference=reference, spec=DatasetSpec())
     assert check.multivariate == ()
     assert any("multivariate drift skipped: it needs at least 100 reference rows" in n for n in check.notes)
+
+
+def test_rank_auc_matches_scikit_learn_with_ties():
+    from sklearn.metrics import roc_auc_score
+
+    from monitors._multivariate import _roc_auc
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, size=500)
+    score = np.round(rng.normal(size=500) + y, 1)  # rounded: many ties, which count half
+    assert _roc_auc(y, score) == pytest.approx(roc_auc_score(y, score), abs=1e-12)
+
+
+def test_batched_permutation_importance_agrees_with_scikit_learn():
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.inspection import permutation_importance
+
+    from monitors._multivariate import _permutation_importance
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(3000, 4))
+    y = (X[:, 0] + 0.5 * X[:, 1] + rng.normal(scale=0.5, size=3000) > 0).astype(int)
+    clf = HistGradientBoostingClassifier(max_iter=30, random_state=0).fit(X[:2000], y[:2000])
+    ours = _permutation_importance(clf, X[2000:], y[2000:], n_repeats=20, seed=0)
+    oracle = permutation_importance(clf, X[2000:], y[2000:], scoring="roc_auc", n_repeats=20, random_state=0)
+    assert ours == pytest.approx(oracle.importances_mean, abs=0.01)
+    assert ours[0] > ours[1] > 0.05 > max(abs(ours[2]), abs(ours[3]))
+
+
+def test_reconstruction_samples_large_tables_and_says_so():
+    reference, current = _frame(30_000, 0.8, 11), _frame(20_000, 0.8, 12)
+    features = ["x1", "x2", "x3"]
+    full = ReconstructionDrift(features=features).fit(reference).compute(current)
+    sampled = ReconstructionDrift(features=features, max_rows=5_000).fit(reference).compute(current)
+    assert (full.n_reference, full.n_current) == (30_000, 20_000) and "sample" not in full.description
+    assert (sampled.n_reference, sampled.n_current) == (5_000, 5_000)
+    assert "random samples of at most 5,000 rows" in sampled.description
+    # the same quantity from fewer rows: within the sampled statistic's own interval
+    assert sampled.ci_low < full.statistic < sampled.ci_high
+    assert not sampled.drifted and not full.drifted
