@@ -7,8 +7,9 @@ under 4 s idle.
 
 The cores busy with other work are measured, not guessed: on Linux, the CPU time the whole
 machine spent (``/proc/stat``) minus this process's own, over the time since the previous
-reading (or over a short pause at the first). The one-minute load average, the fallback
-elsewhere, lags a minute behind and counts this process's own work of the last minute.
+reading (the CLI takes the first as it starts; without one, over a short pause). The one-minute
+load average, the fallback elsewhere, lags a minute behind and counts this process's own work
+of the last minute.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
-__all__ = ["free_cores", "busy_cores", "limit_threads", "single_threaded", "map_on_free_cores"]
+__all__ = ["free_cores", "busy_cores", "start_measuring", "limit_threads", "single_threaded", "map_on_free_cores"]
 
 T = TypeVar("T")
 
@@ -30,6 +31,7 @@ MIN_WINDOW = 0.1
 
 _lock = threading.Lock()
 _previous: tuple[float, float, float] | None = None  # (wall, machine busy seconds, own CPU seconds)
+_last: float | None = None  # the cores busy at the previous reading
 
 
 def free_cores(*, load: float | None = None, cores: int | None = None) -> int:
@@ -48,20 +50,31 @@ def free_cores(*, load: float | None = None, cores: int | None = None) -> int:
 
 def busy_cores(cores: int | None = None) -> float | None:
     """Cores' worth of CPU used by other processes lately; ``None`` when it cannot be told."""
-    global _previous
+    global _previous, _last
     sample = _sample()
     if sample is None:
         return _load_average(cores or os.cpu_count() or 1)
     with _lock:
         before = _previous
         if before is None or sample[0] - before[0] < MIN_WINDOW:
-            before = sample
-            time.sleep(MIN_WINDOW)
+            if before is not None and _last is not None:  # measured moments ago: nothing new to see
+                return _last
+            before = before or sample
+            time.sleep(MIN_WINDOW - (sample[0] - before[0]))  # a first window, over a short pause
             sample = _sample() or sample
         _previous = sample
-    wall = sample[0] - before[0]
-    others = (sample[1] - before[1]) - (sample[2] - before[2])
-    return max(0.0, others / wall) if wall > 0 else 0.0
+        wall = sample[0] - before[0]
+        others = (sample[1] - before[1]) - (sample[2] - before[2])
+        _last = max(0.0, others / wall) if wall > 0 else 0.0
+        return _last
+
+
+def start_measuring() -> None:
+    """Take the first reading now, so the first ``busy_cores`` measures the time since, without a pause."""
+    global _previous
+    with _lock:
+        if _previous is None:
+            _previous = _sample()
 
 
 def _sample() -> tuple[float, float, float] | None:

@@ -35,6 +35,7 @@ def test_busy_cores_counts_other_processes_and_not_this_one(monkeypatch):
     # (wall, machine CPU seconds, own CPU seconds): in 1 s the machine spent 1.8 s, 0.9 s of it ours
     samples = iter([(100.0, 50.0, 10.0), (101.0, 51.8, 10.9)])
     monkeypatch.setattr(threads, "_previous", None)
+    monkeypatch.setattr(threads, "_last", None)
     monkeypatch.setattr(threads, "_sample", lambda: next(samples))
     monkeypatch.setattr(threads.time, "sleep", lambda _s: None)
     assert threads.busy_cores(2) == pytest.approx(0.9)
@@ -60,3 +61,21 @@ def test_busy_cores_sees_a_spinning_process():
         spinner.kill()
         spinner.wait()
         spinner.stdout.close()
+
+
+def test_a_reading_moments_after_the_last_is_reused_without_a_pause(monkeypatch):
+    import rai._threads as threads
+
+    # the first reading at start (as the CLI takes it), then one after 2 s, then one 10 ms later
+    samples = iter([(100.0, 50.0, 10.0), (102.0, 52.0, 11.0), (102.01, 52.02, 11.0)])
+    monkeypatch.setattr(threads, "_previous", None)
+    monkeypatch.setattr(threads, "_last", None)
+    monkeypatch.setattr(threads, "_sample", lambda: next(samples))
+
+    def no_pause(_s):
+        raise AssertionError("busy_cores paused although it had a reading")
+
+    monkeypatch.setattr(threads.time, "sleep", no_pause)
+    threads.start_measuring()
+    assert threads.busy_cores(2) == pytest.approx(0.5)  # (2.0 - 1.0) s of others' CPU over 2 s
+    assert threads.busy_cores(2) == pytest.approx(0.5)  # 10 ms later: the same figure, no pause

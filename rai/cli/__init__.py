@@ -78,7 +78,9 @@ def cli(verbose: int) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors become a one-line message and exit code 2."""
     from rai._exceptions import UserInputError
+    from rai._threads import start_measuring
 
+    start_measuring()  # the first thread-count decision then measures the machine since start, without a pause
     try:
         rc = cli.main(args=argv, prog_name="rai", standalone_mode=False)
         if isinstance(rc, int) and rc:  # ctx.exit(n) / click.exceptions.Exit(n) return n here
