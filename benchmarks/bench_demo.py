@@ -21,7 +21,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench_commands import timed  # the same whole-process timing (this folder is on the path of a script)
+from bench_commands import checkout_env, timed  # the same whole-process timing (this folder is on the path of a script)
 
 SPIN = "import time\nprint('spinning', flush=True)\nwhile True: pass"
 
@@ -39,8 +39,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parents[1]), env.get("PYTHONPATH", "")])
+    env = checkout_env()
 
     print(f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f} at the start")
     print("\n| case | wall min | wall median | wall max | CPU median | peak RSS | load |\n|---|---:|---:|---:|---:|---:|---:|")
