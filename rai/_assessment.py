@@ -8,6 +8,7 @@ it back into the same objects.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
@@ -176,6 +177,7 @@ def assess(
     provenance: dict[str, Any] | None = None,
     on_step: Callable[[str], None] | None = None,
     on_roles: Callable[[ColumnRoles], None] | None = None,
+    apart: bool = False,
 ) -> Assessment:
     """Validate the inputs, run the analyzers and return an ``Assessment``.
 
@@ -205,6 +207,10 @@ def assess(
     on_roles:
         Called with the column roles (and their warnings) once the inputs are validated, before
         any analyzer runs; without it the warnings are logged. Kept in ``Assessment.roles``.
+    apart:
+        Compute the analyzers that allow it (causal) in a child process while the others run
+        here, when a core is free for it (``rai._apart``; the CLI does). The results are the
+        same; off by default, since a child process sees none of this one's changes to modules.
 
     Notes
     -----
@@ -217,13 +223,14 @@ def assess(
     with limit_threads():
         return _assess(data, spec=spec, reference=reference, model=model, analyzers=analyzers, seed=seed,
                        options=options, model_card=model_card, provenance=provenance, on_step=on_step,
-                       on_roles=on_roles)
+                       on_roles=on_roles, apart=apart)
 
 
 def _assess(data: pd.DataFrame, *, spec: DatasetSpec, reference: pd.DataFrame | None, model: Any,
             analyzers: list[Any] | None, seed: int, options: dict[str, dict[str, Any]] | None,
             model_card: dict[str, Any] | None, provenance: dict[str, Any] | None,
-            on_step: Callable[[str], None] | None, on_roles: Callable[[ColumnRoles], None] | None) -> Assessment:
+            on_step: Callable[[str], None] | None, on_roles: Callable[[ColumnRoles], None] | None,
+            apart: bool) -> Assessment:
     from rai.analyzers import default_analyzers
 
     adapter = _as_adapter(model)
@@ -251,29 +258,9 @@ def _assess(data: pd.DataFrame, *, spec: DatasetSpec, reference: pd.DataFrame | 
     if analyzers is None:
         analyzers = default_analyzers(options=options, model=adapter, seed=seed)
 
-    slots: dict[str, Any] = {}
-    notes: list[AnalyzerNote] = []
-    for analyzer in analyzers:
-        name = analyzer.name
-        reason = _unmet_need(analyzer, cur_valid, ref_valid, adapter, awaiting)
-        if reason:
-            notes.append(AnalyzerNote(analyzer=name, level="skipped", message=reason))
-            log.info("skipping %s: %s", name, reason)
-            continue
-        if on_step is not None:
-            on_step(name)
-        try:
-            if ref_valid is not None:
-                analyzer.fit(ref_valid)
-            result = analyzer.compute(cur_valid)
-        except UnsupportedError as exc:
-            notes.append(AnalyzerNote(analyzer=name, level="unsupported", message=str(exc)))
-            log.warning("%s could not run: %s", name, exc)
-            continue
-        if isinstance(result, tuple):  # an analyzer may return (result, notes)
-            result, extra = result
-            notes.extend(extra)
-        slots[name] = result
+    with contextlib.ExitStack() as stack:
+        children = _start_apart(analyzers, cur_valid, ref_valid, adapter, awaiting, stack) if apart else {}
+        slots, notes = _run_analyzers(analyzers, cur_valid, ref_valid, adapter, awaiting, children, on_step)
 
     prov_fields = dict(provenance or {})
     # hash the tables only when the caller did not give the hashes of their files
@@ -313,6 +300,60 @@ def _assess(data: pd.DataFrame, *, spec: DatasetSpec, reference: pd.DataFrame | 
         model_card=dict(model_card or {}),
         roles=roles,
     )
+
+
+def _start_apart(analyzers: list[Any], cur_valid: ValidatedData, ref_valid: ValidatedData | None, adapter: Any,
+                 awaiting: tuple[str, ...], stack: contextlib.ExitStack) -> dict[str, Any]:
+    """Child processes for the analyzers that run apart (``rai._apart``), by name; the thread pools
+    here then leave a core to each."""
+    from rai._apart import start_apart
+    from rai._threads import free_cores, limit_threads
+
+    apart = {}
+    for analyzer in analyzers:
+        if getattr(analyzer, "runs_apart", False) and not _unmet_need(analyzer, cur_valid, ref_valid, adapter, awaiting):
+            future = start_apart(analyzer, cur_valid)
+            if future is not None:
+                apart[analyzer.name] = future
+    if apart:
+        stack.enter_context(limit_threads(max(1, free_cores() - len(apart))))
+    return apart
+
+
+def _run_analyzers(analyzers: list[Any], cur_valid: ValidatedData, ref_valid: ValidatedData | None, adapter: Any,
+                   awaiting: tuple[str, ...], apart: dict[str, Any],
+                   on_step: Callable[[str], None] | None) -> tuple[dict[str, Any], list[AnalyzerNote]]:
+    """Each analyzer's result by slot, and the notes of those that skipped or could not run."""
+    from rai._apart import result_of
+
+    slots: dict[str, Any] = {}
+    notes: list[AnalyzerNote] = []
+    # the ones computing apart last: the others run while they do
+    for analyzer in sorted(analyzers, key=lambda a: a.name in apart):
+        name = analyzer.name
+        reason = _unmet_need(analyzer, cur_valid, ref_valid, adapter, awaiting)
+        if reason:
+            notes.append(AnalyzerNote(analyzer=name, level="skipped", message=reason))
+            log.info("skipping %s: %s", name, reason)
+            continue
+        if on_step is not None:
+            on_step(name)
+        try:
+            if name in apart:
+                result = result_of(apart[name], analyzer, cur_valid)
+            else:
+                if ref_valid is not None:
+                    analyzer.fit(ref_valid)
+                result = analyzer.compute(cur_valid)
+        except UnsupportedError as exc:
+            notes.append(AnalyzerNote(analyzer=name, level="unsupported", message=str(exc)))
+            log.warning("%s could not run: %s", name, exc)
+            continue
+        if isinstance(result, tuple):  # an analyzer may return (result, notes)
+            result, extra = result
+            notes.extend(extra)
+        slots[name] = result
+    return slots, notes
 
 
 def _spec_for_data(spec: DatasetSpec, data: pd.DataFrame, reference: pd.DataFrame | None) -> tuple[DatasetSpec, tuple[str, ...]]:

@@ -16,10 +16,11 @@ __all__ = ["assess_files"]
 
 
 def assess_files(config: Config, *, on_step: Callable[[str], None] | None = None,
-                 on_roles: Callable[[Any], None] | None = None) -> Assessment:
+                 on_roles: Callable[[Any], None] | None = None, apart: bool = False) -> Assessment:
     """Run ``assess`` on the files a config names, with file hashes in the provenance.
 
-    ``on_step`` and ``on_roles`` are passed on to ``assess`` (progress, and the column roles).
+    ``on_step``, ``on_roles`` and ``apart`` are passed on to ``assess`` (progress, the column
+    roles, and a child process for the causal analysis).
     """
     if config.data_path is None:
         raise ConfigError("no data to assess: give --data FILE (or data.path in rai.yaml).")
@@ -61,4 +62,5 @@ def assess_files(config: Config, *, on_step: Callable[[str], None] | None = None
         provenance=provenance,
         on_step=on_step,
         on_roles=on_roles,
+        apart=apart,
     )

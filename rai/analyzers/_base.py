@@ -23,6 +23,9 @@ class Analyzer(abc.ABC):
     needs_target: ClassVar[bool] = False
     #: Needs a reference table passed to ``fit``.
     needs_reference: ClassVar[bool] = False
+    #: Costly, and reads no reference: computed in a child process beside the others when a core
+    #: is free (``rai._apart``).
+    runs_apart: ClassVar[bool] = False
     #: Needs a model (``ModelAdapter``) passed as the ``model`` parameter.
     needs_model: ClassVar[bool] = False
     #: Runs by default only when configured (``analyzers.<name>`` in rai.yaml) or named (``--only``).

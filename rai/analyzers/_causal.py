@@ -95,6 +95,7 @@ class CausalAnalyzer(Analyzer):
 
     name = "causal"
     opt_in = True  # costly, and meaningless without chosen treatments
+    runs_apart = True  # ten seconds of one core on the demo: beside the other analyzers when a core is free
 
     def __init__(
         self,

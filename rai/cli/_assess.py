@@ -74,7 +74,7 @@ def assess_command(data, reference, labels_path, spec_changes, task, model_chang
 
     ensure_folder(out, "--out folder")  # before the work: a folder under a file is found in a second, not after
     with Progress(quiet=quiet) as progress:
-        assessment = assess_files(config, on_step=progress.step, on_roles=_show_roles)
+        assessment = assess_files(config, on_step=progress.step, on_roles=_show_roles, apart=True)
         progress.step("writing assessment.json")
         path = assessment.save(out / "assessment.json")
         written = [path]

@@ -33,7 +33,7 @@ def demo_command(out_dir: Path, seed: int, quiet: bool) -> None:
     with Progress(quiet=quiet) as progress:
         config_path = write_demo_inputs(out_dir, seed=seed, step=progress.step)
         config = load_config(config_path)
-        assessment = assess_files(config, on_step=progress.step)
+        assessment = assess_files(config, on_step=progress.step, apart=True)
         progress.step("writing assessment.json")
         written = [assessment.save(out_dir / "assessment.json")]
         if importlib.util.find_spec("rai.report") is not None:

@@ -1,0 +1,90 @@
+"""Analyzers computed in a child process: the same results, errors carried back, nothing lost."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import rai._apart as apart
+import rai._threads as threads
+from rai import DatasetSpec, assess
+from rai._exceptions import UnsupportedError
+
+
+class Where:
+    """A stand-in analyzer that says which process computed it (picklable: a module-level class)."""
+
+    name = "where"
+
+    def __init__(self, fail: str | None = None) -> None:
+        self.fail = fail
+
+    def compute(self, data):
+        if self.fail == "error":
+            raise UnsupportedError(f"cannot with {data!r}")
+        if self.fail == "die":
+            os._exit(3)
+        if self.fail == "print":
+            print("chatter on stdout", flush=True)  # must not spoil the result sent back
+        return os.getpid(), data
+
+
+@pytest.fixture
+def two_free_cores(monkeypatch):
+    monkeypatch.setattr(threads, "free_cores", lambda **_: 2)
+
+
+def test_it_is_computed_in_another_process(two_free_cores):
+    for analyzer in (Where(), Where("print")):
+        future = apart.start_apart(analyzer, "x")
+        assert future is not None
+        pid, data = apart.result_of(future, analyzer, "x")
+        assert pid != os.getpid() and data == "x"
+
+
+def test_its_error_is_raised_here(two_free_cores):
+    future = apart.start_apart(Where("error"), "x")
+    with pytest.raises(UnsupportedError, match="cannot with 'x'"):
+        apart.result_of(future, Where("error"), "x")
+
+
+def test_a_child_that_dies_leaves_the_work_to_this_process(two_free_cores):
+    future = apart.start_apart(Where("die"), "x")
+    pid, _ = apart.result_of(future, Where(), "x")
+    assert pid == os.getpid()
+
+
+def test_a_busy_machine_or_unpicklable_inputs_compute_here(monkeypatch):
+    monkeypatch.setattr(threads, "free_cores", lambda **_: 1)
+    assert apart.start_apart(Where(), "x") is None
+    monkeypatch.setattr(threads, "free_cores", lambda **_: 2)
+    assert apart.start_apart(Where(), lambda: None) is None  # a lambda cannot be pickled
+
+
+def test_causal_effects_computed_apart_are_those_computed_here(two_free_cores, monkeypatch):
+    pytest.importorskip("econml")
+    from rai.analyzers._causal import CausalAnalyzer
+
+    rng = np.random.default_rng(0)
+    n = 800
+    df = pd.DataFrame({"x": rng.normal(size=n), "t": rng.choice(["no", "yes"], n), "g": rng.choice(["a", "b"], n)})
+    df["y"] = 2.0 * df.x + 1.5 * (df.t == "yes") + rng.normal(size=n)
+    started = []
+    real_start = apart.start_apart
+
+    def counted(analyzer, data):
+        future = real_start(analyzer, data)
+        started.append(future is not None)
+        return future
+
+    monkeypatch.setattr(apart, "start_apart", counted)
+    spec = DatasetSpec(target="y", sensitive=("g",))
+    causal = CausalAnalyzer(treatments=[{"column": "t", "control": "no"}], refute=False)
+    results = [assess(df, spec=spec, analyzers=[causal], apart=flag).results for flag in (True, False)]
+    assert started == [True]  # the first ran in a child, the second here
+    away, here = (r.causal.to_dict() for r in results)
+    assert away == here
+    assert away["effects"][0]["effect"] == pytest.approx(1.5, abs=0.3)
