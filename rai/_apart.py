@@ -1,13 +1,15 @@
-"""A costly analyzer computed in a child process, beside the others, when a core is free for it.
+"""Costly work computed in a child process, beside this one's, when a core is free for it.
 
 The causal analysis fits eight cross-fitted EconML models: about ten seconds of one core on the
 demo, which threads barely shorten (scikit-learn's boosting holds the GIL between its OpenMP
-regions). With a core free, a child process computes it while this one runs the other
-analyzers; on a busy machine, or when its inputs cannot be pickled, it runs here as before.
+regions). The monitor's multivariate checks are similar. With a core free, a child process
+computes them while this one does the rest; on a busy machine, or when the inputs cannot be
+pickled, they run here as before. A child is started early and imports its libraries while
+this process still reads and validates the inputs; the work is sent when it is known.
 
 The child is a fresh interpreter (``python -c``), not a fork: a fork after OpenMP has run can
 hang the child (GNU libgomp is not fork-safe), and multiprocessing's spawn would re-import the
-caller's ``__main__``, re-running a user's unguarded script. Inputs and result travel as
+caller's ``__main__``, re-running a user's unguarded script. The call and its result travel as
 pickles over the child's stdin and stdout, between two processes of this same program.
 """
 
@@ -17,64 +19,109 @@ import os
 import pickle
 import subprocess
 import sys
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-__all__ = ["start_apart", "result_of"]
+__all__ = ["Child", "start_apart", "result_of", "compute"]
 
-_CHILD = "from rai._apart import _child_main; _child_main()"
-
-
-def start_apart(analyzer: Any, data: Any) -> Future | None:
-    """Start ``analyzer.compute(data)`` in a child process; ``None`` when it should run here instead."""
-    from rai._threads import free_cores
-
-    free = free_cores()
-    if free < 2:
-        return None
-    try:
-        payload = pickle.dumps((list(sys.path), pickle.dumps((analyzer, data), protocol=5)), protocol=5)
-    except Exception:  # something unpicklable (a user's model object, a lambda): compute it here
-        return None
-    # the child's thread pools: the cores this process leaves it. Set before it starts, because
-    # threadpoolctl cannot limit an OpenMP runtime that is not loaded yet
-    threads = str(max(1, free - 1))
-    env = {**os.environ, "OMP_NUM_THREADS": threads, "OPENBLAS_NUM_THREADS": threads, "MKL_NUM_THREADS": threads}
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rai-apart")
-    future = pool.submit(_run_child, payload, env)
-    pool.shutdown(wait=False)  # the thread ends with the child
-    return future
+_CHILD = "import sys; from rai._apart import _child_main; _child_main(sys.argv[1:])"
 
 
-def result_of(future: Future, analyzer: Any, data: Any) -> Any:
-    """The child's result; its exception re-raised here; computed here if the child died without one."""
+class Child:
+    """A fresh interpreter that imports ``preload`` at once, then makes the one call it is sent."""
+
+    def __init__(self, proc: subprocess.Popen) -> None:
+        self._proc = proc
+        self._sent = False
+
+    @classmethod
+    def start(cls, preload: Sequence[str] = ()) -> Child | None:
+        """A child with the cores this process leaves it; ``None`` when no core is free for one."""
+        from rai._threads import free_cores
+
+        free = free_cores()
+        if free < 2:
+            return None
+        # its thread pools sized before it starts: threadpoolctl cannot limit an OpenMP runtime
+        # that is not loaded yet
+        threads = str(max(1, free - 1))
+        env = {**os.environ, "OMP_NUM_THREADS": threads, "OPENBLAS_NUM_THREADS": threads, "MKL_NUM_THREADS": threads,
+               "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}  # the same rai and libraries as here
+        # stderr is inherited: the child's warnings and log lines show as if it ran here
+        proc = subprocess.Popen([sys.executable, "-c", _CHILD, *preload], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, env=env)
+        return cls(proc)
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future | None:
+        """``fn(*args)`` computed in the child; ``None`` (and the child closed) if they cannot be pickled."""
+        try:
+            payload = pickle.dumps((fn, args), protocol=5)
+        except Exception:  # something unpicklable (a user's object, a lambda): the caller computes it
+            self.close()
+            return None
+        self._sent = True
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rai-apart")
+        future = pool.submit(self._exchange, payload)
+        pool.shutdown(wait=False)  # the thread ends with the child
+        return future
+
+    def close(self) -> None:
+        """End the child: sent nothing, it exits; still working (this process gave up waiting), it is killed."""
+        if not self._sent:
+            self._sent = True
+            self._exchange(b"")
+        elif self._proc.poll() is None:
+            self._proc.kill()
+
+    def _exchange(self, payload: bytes) -> tuple[str, Any] | None:
+        try:
+            out, _ = self._proc.communicate(payload)
+        except (OSError, ValueError):  # the child is gone
+            return None
+        if self._proc.returncode != 0 or not out:
+            return None
+        return pickle.loads(out)
+
+
+def compute(analyzer: Any, data: Any) -> Any:
+    """``analyzer.compute(data)``: what a child is sent for an analyzer."""
+    return analyzer.compute(data)
+
+
+def start_apart(analyzer: Any, data: Any, child: Child | None = None) -> Future | None:
+    """Start ``analyzer.compute(data)`` in ``child`` (or a new one); ``None`` when it should run here."""
+    child = child or Child.start()
+    return None if child is None else child.submit(compute, analyzer, data)
+
+
+def result_of(future: Future, fn: Callable[..., Any], *args: Any) -> Any:
+    """The child's result; its exception re-raised here; ``fn(*args)`` here if the child died without one."""
     outcome = future.result()
     if outcome is None:
-        return analyzer.compute(data)
+        return fn(*args)
     kind, value = outcome
     if kind == "error":
         raise value
     return value
 
 
-def _run_child(payload: bytes, env: dict[str, str]) -> tuple[str, Any] | None:
-    # stderr is inherited: the child's warnings and log lines show as if it ran here
-    proc = subprocess.run([sys.executable, "-c", _CHILD], input=payload, stdout=subprocess.PIPE, env=env, check=False)
-    if proc.returncode != 0 or not proc.stdout:
-        return None
-    return pickle.loads(proc.stdout)
-
-
-def _child_main() -> None:
+def _child_main(preload: list[str]) -> None:
     # stdout carries the result alone: anything printed on the way (Python or native code) goes to stderr
     result_fd = os.dup(1)
     os.dup2(2, 1)
     sys.stdout = sys.stderr
-    path, inner = pickle.loads(sys.stdin.buffer.read())
-    sys.path[:] = path  # the parent's, so the same rai and libraries are imported
-    analyzer, data = pickle.loads(inner)
+    for module in preload:  # while the parent still prepares the work
+        try:
+            __import__(module)
+        except Exception:  # the call itself will say what is missing
+            pass
+    message = sys.stdin.buffer.read()
+    if not message:  # closed without work
+        return
+    fn, args = pickle.loads(message)
     try:
-        outcome: tuple[str, Any] = ("ok", analyzer.compute(data))
+        outcome: tuple[str, Any] = ("ok", fn(*args))
     except Exception as exc:  # re-raised in the parent, which decides what it means
         outcome = ("error", exc)
     try:

@@ -234,32 +234,19 @@ def _assess(data: pd.DataFrame, *, spec: DatasetSpec, reference: pd.DataFrame | 
     from rai.analyzers import default_analyzers
 
     adapter = _as_adapter(model)
-    if adapter is not None and spec.prediction is None and spec.target is not None and spec.target in data.columns:
-        data, spec = _add_model_outputs(data, spec, adapter)
-        if reference is not None:
-            reference, _ = _add_model_outputs(reference, spec.replace(prediction=None, score=None), adapter)
-    data_spec, awaiting = _spec_for_data(spec, data, reference)
-    cur_valid = data_spec.validate(data, name="data")
-    ref_valid = None
-    if reference is not None:
-        # the reference may lack labels and outputs (e.g. raw training features)
-        ref_spec = spec.replace(**{role: getattr(spec, role) if getattr(spec, role) in reference.columns else None
-                                   for role in ("target", "prediction", "score")})
-        ref_valid = ref_spec.validate(reference, name="reference")
-        cur_valid = align_with_reference(ref_valid, cur_valid)
-
-    roles = describe_roles(cur_valid, spec=spec, awaiting_labels=awaiting)
-    if on_roles is not None:
-        on_roles(roles)
-    else:  # nobody shows them: the log does
-        for warning in roles.warnings:
-            log.warning("%s", warning)
-
     if analyzers is None:
         analyzers = default_analyzers(options=options, model=adapter, seed=seed)
-
     with contextlib.ExitStack() as stack:
-        children = _start_apart(analyzers, cur_valid, ref_valid, adapter, awaiting, stack) if apart else {}
+        # a child for the analyzers computed apart imports its libraries while the inputs are prepared
+        child = _early_child(analyzers, stack) if apart else None
+        data, spec, reference, cur_valid, ref_valid, awaiting = _prepare(data, spec, reference, adapter)
+        roles = describe_roles(cur_valid, spec=spec, awaiting_labels=awaiting)
+        if on_roles is not None:
+            on_roles(roles)
+        else:  # nobody shows them: the log does
+            for warning in roles.warnings:
+                log.warning("%s", warning)
+        children = _start_apart(analyzers, cur_valid, ref_valid, adapter, awaiting, child) if child else {}
         slots, notes = _run_analyzers(analyzers, cur_valid, ref_valid, adapter, awaiting, children, on_step)
 
     prov_fields = dict(provenance or {})
@@ -302,22 +289,56 @@ def _assess(data: pd.DataFrame, *, spec: DatasetSpec, reference: pd.DataFrame | 
     )
 
 
-def _start_apart(analyzers: list[Any], cur_valid: ValidatedData, ref_valid: ValidatedData | None, adapter: Any,
-                 awaiting: tuple[str, ...], stack: contextlib.ExitStack) -> dict[str, Any]:
-    """Child processes for the analyzers that run apart (``rai._apart``), by name; the thread pools
-    here then leave a core to each."""
-    from rai._apart import start_apart
+def _prepare(data: pd.DataFrame, spec: DatasetSpec, reference: pd.DataFrame | None, adapter: ModelAdapter | None
+             ) -> tuple[pd.DataFrame, DatasetSpec, pd.DataFrame | None, ValidatedData, ValidatedData | None, tuple[str, ...]]:
+    """The tables with the model's outputs added, validated; and the output columns the data awaits."""
+    if adapter is not None and spec.prediction is None and spec.target is not None and spec.target in data.columns:
+        data, spec = _add_model_outputs(data, spec, adapter)
+        if reference is not None:
+            reference, _ = _add_model_outputs(reference, spec.replace(prediction=None, score=None), adapter)
+    data_spec, awaiting = _spec_for_data(spec, data, reference)
+    cur_valid = data_spec.validate(data, name="data")
+    ref_valid = None
+    if reference is not None:
+        # the reference may lack labels and outputs (e.g. raw training features)
+        ref_spec = spec.replace(**{role: getattr(spec, role) if getattr(spec, role) in reference.columns else None
+                                   for role in ("target", "prediction", "score")})
+        ref_valid = ref_spec.validate(reference, name="reference")
+        cur_valid = align_with_reference(ref_valid, cur_valid)
+    return data, spec, reference, cur_valid, ref_valid, awaiting
+
+
+def _early_child(analyzers: list[Any], stack: contextlib.ExitStack) -> Any:
+    """A child process importing what the analyzers computed apart need, or ``None`` (none of them,
+    or no free core). It exits when the assessment ends without sending it work."""
+    from rai._apart import Child
+
     from rai._threads import free_cores, limit_threads
 
-    apart = {}
+    apart = [a for a in analyzers if getattr(a, "runs_apart", False)]
+    child = Child.start([m for a in apart for m in a.apart_imports]) if apart else None
+    if child is not None:
+        stack.callback(child.close)
+        # this process's thread pools leave the child its core from now on: OpenMP threads that
+        # wait for a core the child holds spin (the demo spent 6 s more CPU that way)
+        stack.enter_context(limit_threads(max(1, free_cores() - 1)))
+    return child
+
+
+def _start_apart(analyzers: list[Any], cur_valid: ValidatedData, ref_valid: ValidatedData | None, adapter: Any,
+                 awaiting: tuple[str, ...], child: Any) -> dict[str, Any]:
+    """The futures of the analyzers computed apart (``rai._apart``), by name: the first in the child
+    started early, any other in a new one."""
+    from rai._apart import start_apart
+
+    futures = {}
     for analyzer in analyzers:
         if getattr(analyzer, "runs_apart", False) and not _unmet_need(analyzer, cur_valid, ref_valid, adapter, awaiting):
-            future = start_apart(analyzer, cur_valid)
+            future = start_apart(analyzer, cur_valid, child)
+            child = None  # used (or closed, when the inputs could not be sent)
             if future is not None:
-                apart[analyzer.name] = future
-    if apart:
-        stack.enter_context(limit_threads(max(1, free_cores() - len(apart))))
-    return apart
+                futures[analyzer.name] = future
+    return futures
 
 
 def _run_analyzers(analyzers: list[Any], cur_valid: ValidatedData, ref_valid: ValidatedData | None, adapter: Any,
@@ -340,7 +361,7 @@ def _run_analyzers(analyzers: list[Any], cur_valid: ValidatedData, ref_valid: Va
             on_step(name)
         try:
             if name in apart:
-                result = result_of(apart[name], analyzer, cur_valid)
+                result = result_of(apart[name], analyzer.compute, cur_valid)
             else:
                 if ref_valid is not None:
                     analyzer.fit(ref_valid)

@@ -41,19 +41,19 @@ def test_it_is_computed_in_another_process(two_free_cores):
     for analyzer in (Where(), Where("print")):
         future = apart.start_apart(analyzer, "x")
         assert future is not None
-        pid, data = apart.result_of(future, analyzer, "x")
+        pid, data = apart.result_of(future, analyzer.compute, "x")
         assert pid != os.getpid() and data == "x"
 
 
 def test_its_error_is_raised_here(two_free_cores):
     future = apart.start_apart(Where("error"), "x")
     with pytest.raises(UnsupportedError, match="cannot with 'x'"):
-        apart.result_of(future, Where("error"), "x")
+        apart.result_of(future, Where("error").compute, "x")
 
 
 def test_a_child_that_dies_leaves_the_work_to_this_process(two_free_cores):
     future = apart.start_apart(Where("die"), "x")
-    pid, _ = apart.result_of(future, Where(), "x")
+    pid, _ = apart.result_of(future, Where().compute, "x")
     assert pid == os.getpid()
 
 
@@ -75,8 +75,8 @@ def test_causal_effects_computed_apart_are_those_computed_here(two_free_cores, m
     started = []
     real_start = apart.start_apart
 
-    def counted(analyzer, data):
-        future = real_start(analyzer, data)
+    def counted(analyzer, data, child=None):
+        future = real_start(analyzer, data, child)
         started.append(future is not None)
         return future
 
@@ -88,3 +88,15 @@ def test_causal_effects_computed_apart_are_those_computed_here(two_free_cores, m
     away, here = (r.causal.to_dict() for r in results)
     assert away == here
     assert away["effects"][0]["effect"] == pytest.approx(1.5, abs=0.3)
+
+
+def test_a_child_sent_nothing_exits_and_one_given_up_on_is_killed(two_free_cores):
+    import time
+
+    idle = apart.Child.start(["json"])  # imports its preload, then waits for work
+    idle.close()
+    assert idle._proc.wait(timeout=60) == 0
+    busy = apart.Child.start()
+    future = busy.submit(time.sleep, 600)
+    busy.close()  # the assessment ended (say, another analyzer failed) while it worked
+    assert busy._proc.wait(timeout=60) != 0 and future.result(timeout=60) is None

@@ -26,6 +26,8 @@ class Analyzer(abc.ABC):
     #: Costly, and reads no reference: computed in a child process beside the others when a core
     #: is free (``rai._apart``).
     runs_apart: ClassVar[bool] = False
+    #: Modules such a child imports while the inputs are still being prepared.
+    apart_imports: ClassVar[tuple[str, ...]] = ()
     #: Needs a model (``ModelAdapter``) passed as the ``model`` parameter.
     needs_model: ClassVar[bool] = False
     #: Runs by default only when configured (``analyzers.<name>`` in rai.yaml) or named (``--only``).

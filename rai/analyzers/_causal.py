@@ -96,6 +96,7 @@ class CausalAnalyzer(Analyzer):
     name = "causal"
     opt_in = True  # costly, and meaningless without chosen treatments
     runs_apart = True  # ten seconds of one core on the demo: beside the other analyzers when a core is free
+    apart_imports = ("rai.analyzers._causal", "rai.analyzers._dml", "econml.dml", "sklearn.ensemble")
 
     def __init__(
         self,
