@@ -113,8 +113,7 @@ def _as_classes(column: pd.Series, classes: tuple[Any, ...]) -> np.ndarray:
     return np.array([by_text.get(str(v), v) for v in column.tolist()], dtype=object)
 
 
-def _multivariate(reference: pd.DataFrame, current: pd.DataFrame, *, features: list[str], categorical: list[str],
-                  options: dict[str, Any], seed: int) -> list[Any]:
+def _detectors(options: dict[str, Any], *, features: list[str], categorical: list[str], seed: int) -> list[Any]:
     from monitors._multivariate import METHODS, DomainClassifierDrift, ReconstructionDrift
 
     methods = options.pop("methods", list(METHODS))
@@ -132,8 +131,22 @@ def _multivariate(reference: pd.DataFrame, current: pd.DataFrame, *, features: l
             detectors.append(classes[name](features=features, categorical=categorical, seed=seed, **params))
         except TypeError as exc:
             raise ConfigError(f"analyzers.multivariate.{name}: {exc}") from exc
+    return detectors
+
+
+def _multivariate(reference: pd.DataFrame, current: pd.DataFrame, *, features: list[str], categorical: list[str],
+                  options: dict[str, Any], seed: int) -> list[Any]:
+    from monitors._multivariate import MAX_ROWS, _sample, _sampled
+
+    detectors = _detectors(options, features=features, categorical=categorical, seed=seed)
     if not detectors:
         return []
+    # random samples of both sides: 100,000 rows decide as well as a million (the PCA's mean error
+    # has a standard error a 316th of the rows' spread; the classifier uses 3,000 a side), and the
+    # encoders and samplers then work on a tenth of a million-row table
+    note = _sampled(len(reference), len(current), MAX_ROWS)
+    reference = _sample(reference, MAX_ROWS, seed)[features]  # rows first: no copy of the whole table
+    current = _sample(current, MAX_ROWS, seed)[features]
     import sklearn  # noqa: F401  (loads the OpenMP runtime: threadpoolctl can only limit pools already loaded)
 
     from rai._threads import limit_threads
@@ -143,7 +156,8 @@ def _multivariate(reference: pd.DataFrame, current: pd.DataFrame, *, features: l
     # of CPU instead of 46 s at a load of 4 on 2 cores). BLAS is left alone: its thread count
     # changes the PCA's rounding in the last digits
     with limit_threads(user_api="openmp"):
-        return [detector.fit(reference).compute(current) for detector in detectors]
+        results = [detector.fit(reference).compute(current) for detector in detectors]
+    return [dataclasses.replace(r, description=r.description + note) for r in results]
 
 
 def depth_checks(result: Any, current: pd.DataFrame, *, reference: pd.DataFrame | None, spec: DatasetSpec,

@@ -36,8 +36,10 @@ __all__ = ["MultivariateDrift", "DomainClassifierDrift", "ReconstructionDrift", 
 METHODS = ("domain_classifier", "pca_reconstruction")
 #: rows encoded and projected at a time: the errors are row by row, the copies of a table are not needed
 _BLOCK_ROWS = 65_536
+#: rows of each side the checks look at, at most (a random sample): the PCA's default, the monitor's sample
+MAX_ROWS = 100_000
 #: reference rows the domain classifier's encoder learns its medians and category codes from
-_ENCODER_ROWS = 100_000
+_ENCODER_ROWS = MAX_ROWS
 
 
 def _sample(frame: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
@@ -296,9 +298,9 @@ class DomainClassifierDrift:
             method=self.method, statistic=auc, threshold=threshold, drifted=bool(auc > threshold),
             ci_low=max(0.0, auc - z * se), ci_high=min(1.0, auc + z * se), n_reference=m_ref, n_current=m_cur,
             reference_chunks=tuple(chunks), top_features=tuple((f, v) for f, v in top[:5] if v > 0),
-            description=f"cross-validated ROC AUC ({self.n_folds} folds) of a classifier telling the window from the "
-                        f"reference; threshold: mean + {self.n_sd:g} sd over {self.n_chunks} reference chunks"
-                        + _sampled(len(self.reference_), len(current), int(self.max_rows)),
+            description=f"cross-validated ROC AUC ({self.n_folds} folds) of a classifier telling {m_cur:,} window rows "
+                        f"from {m_ref:,} reference rows; threshold: mean + {self.n_sd:g} sd over {self.n_chunks} "
+                        f"reference chunks",
         )
 
 
@@ -327,7 +329,7 @@ class ReconstructionDrift:
     method = "pca_reconstruction"
 
     def __init__(self, *, features: Sequence[str], categorical: Sequence[str] = (), variance: float = 0.65,
-                 max_rows: int = 100_000, n_chunks: int = 10, n_sd: float = 3.0, confidence: float = 0.95,
+                 max_rows: int = MAX_ROWS, n_chunks: int = 10, n_sd: float = 3.0, confidence: float = 0.95,
                  seed: int = 0) -> None:
         self.features = features
         self.categorical = categorical

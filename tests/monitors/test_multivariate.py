@@ -137,3 +137,18 @@ def test_reconstruction_samples_large_tables_and_says_so():
     # the same quantity from fewer rows: within the sampled statistic's own interval
     assert sampled.ci_low < full.statistic < sampled.ci_high
     assert not sampled.drifted and not full.drifted
+
+
+def test_the_monitor_samples_both_sides_once_and_says_so(monkeypatch):
+    import monitors._multivariate as mv
+
+    monkeypatch.setattr(mv, "MAX_ROWS", 500)
+    reference, current = _frame(2000, 0.8, 13), _frame(1000, -0.8, 14)
+    check = run_check(current, reference=reference, spec=DatasetSpec(), seed=0)
+    by_method = {m.method: m for m in check.multivariate}
+    for m in by_method.values():
+        assert m.description.endswith("on random samples of at most 500 rows of each side "
+                                      "(reference 2,000 rows, window 1,000)"), m.description
+        assert m.drifted  # the flipped correlation still shows in 500 rows
+    assert by_method["pca_reconstruction"].n_current == 500
+    assert by_method["domain_classifier"].n_reference + by_method["domain_classifier"].n_current <= 500
