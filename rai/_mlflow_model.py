@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from rai._exceptions import ModelLoadError
-from rai._model import ModelAdapter, file_sha256
+from rai._model import ModelAdapter, file_sha256, load_skops
 
 __all__ = ["ResolvedModel", "resolve_model", "load_mlflow_model", "mlflow_model_sha256", "registry_client"]
 
@@ -174,27 +174,12 @@ def _load_sklearn(resolved: ResolvedModel, flavor: dict[str, Any], *, trust: boo
     fmt = str(flavor.get("serialization_format", "pickle"))
     path = resolved.local_dir / str(flavor["pickled_model"])
     if fmt == "skops":
-        import skops.io as sio
-
         recorded = [str(t) for t in flavor.get("skops_trusted_types") or []]
-        try:
-            untrusted = sio.get_untrusted_types(file=path)
-        except Exception as exc:
-            raise ModelLoadError(f"MLflow model {resolved.uri!r}: {path.name} is not a valid skops file: {exc}") from exc
-        allowed = set(trusted_types) | (set(recorded) if trust_recorded_types else set())
-        unlisted = [t for t in untrusted if t not in allowed]
-        if unlisted and not trust:
-            hint = (f" Its MLmodel file records {recorded[:10]} as trusted by the model's author; accept that list with "
-                    f"--trust-recorded-types (model.trust_recorded_types: true in rai.yaml),"
-                    if recorded else "")
-            raise ModelLoadError(
-                f"MLflow model {resolved.uri!r} contains types skops does not trust by default: {unlisted[:10]}."
-                f"{hint} or list the types under model.trusted_types in rai.yaml (or pass --trust-model) to load it."
-            )
-        try:
-            return sio.load(path, trusted=untrusted)
-        except Exception as exc:
-            raise ModelLoadError(f"could not load MLflow model {resolved.uri!r} with skops: {exc}") from exc
+        hint = (f" Its MLmodel file records {recorded[:10]} as trusted by the model's author: accept that list with "
+                f"--trust-recorded-types (model.trust_recorded_types: true in rai.yaml)." if recorded else "")
+        allowed = [*trusted_types, *(recorded if trust_recorded_types else [])]
+        return load_skops(path, trust=trust, trusted_types=allowed, what=f"MLflow model {resolved.uri!r} ({path.name})",
+                          hint=hint)
     if not trust:
         raise ModelLoadError(
             f"MLflow model {resolved.uri!r} is saved with {fmt}: loading it unpickles, which runs any code the file "

@@ -191,7 +191,7 @@ def load_model(
         # a metadata file beside the model (written by rai mitigate) may vouch for scikit-learn, fairlearn and rai classes
         sidecar = read_sidecar(path, sha256=digest) or {}
         allowed = [*trusted_types, *vouched_types(list(sidecar.get("trusted_types") or []))]
-        model = _load_skops(path, trust=trust, trusted_types=allowed)
+        model = load_skops(path, trust=trust, trusted_types=allowed)
     elif suffix in _PICKLE_SUFFIXES:
         if not trust:
             raise ModelLoadError(
@@ -214,35 +214,36 @@ def load_model(
     return dataclasses.replace(adapter, source=str(path), sha256=digest)
 
 
-def _load_skops(path: Path, *, trust: bool, trusted_types: list[str]) -> Any:
+def load_skops(path: Path, *, trust: bool, trusted_types: list[str], what: str | None = None, hint: str = "") -> Any:
     """Load a .skops file in one pass when its types are trusted (skops' defaults plus ``trusted_types``).
 
-    Listing the file's untrusted types first parsed the whole file a second time (half of the
-    load time of the demo model); they are only listed when the load refuses a type, or at once
-    when every type is trusted and none is named (a first load would only be refused).
+    ``what`` names the model in messages (default: the file), ``hint`` says what else could be
+    trusted. Listing the file's untrusted types first parsed the whole file a second time (half of
+    the load time of the demo model); they are only listed when the load refuses a type, or at
+    once when every type is trusted and none is named (a first load would only be refused).
     """
     import skops.io as sio
     from skops.io.exceptions import UntrustedTypesFoundException
 
+    what = what or f"model file {str(path)!r}"
     if trusted_types or not trust:
         try:
             return sio.load(path, trusted=trusted_types)
         except UntrustedTypesFoundException:
             pass
         except Exception as exc:
-            raise ModelLoadError(f"model file {str(path)!r} is not a valid .skops file: {exc}") from exc
+            raise ModelLoadError(f"{what} is not a valid .skops file: {exc}") from exc
     try:
         untrusted = sio.get_untrusted_types(file=path)
     except Exception as exc:
-        raise ModelLoadError(f"model file {str(path)!r} is not a valid .skops file: {exc}") from exc
+        raise ModelLoadError(f"{what} is not a valid .skops file: {exc}") from exc
     unlisted = [t for t in untrusted if t not in set(trusted_types)]
     if not trust:
         raise ModelLoadError(
-            f"model file {str(path)!r} contains types skops does not trust by default: "
-            f"{unlisted[:10]}. Inspect them, then list them under model.trusted_types in rai.yaml "
-            f"(or pass --trust-model) to load it."
+            f"{what} contains types skops does not trust by default: {unlisted[:10]}.{hint} Inspect them, then "
+            f"list them under model.trusted_types in rai.yaml (or pass --trust-model) to load it."
         )
     try:
         return sio.load(path, trusted=untrusted)
     except Exception as exc:
-        raise ModelLoadError(f"could not load {str(path)!r} with skops: {exc}") from exc
+        raise ModelLoadError(f"could not load {what} with skops: {exc}") from exc
