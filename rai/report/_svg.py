@@ -8,7 +8,7 @@ column names or group values can never become markup. No scripts, no external re
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -46,6 +46,44 @@ def _domain(values: Sequence[float | None], lo: float | None = None, hi: float |
     return a, b
 
 
+def _svg_open(width: int, height: int, title: str = "", *, title_y: int = 14) -> list[str]:
+    """The parts that open every chart: the SVG element and its title line (when there is a title)."""
+    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
+              f'width="{width}" height="{height}" {_FONT}>')]
+    if title:
+        parts.append(f'<text x="0" y="{title_y}" font-weight="600" fill="{PALETTE["text"]}">{escape(title)}</text>')
+    return parts
+
+
+def _rows_frame(n: int, *, title: str, width: int, left: int, right: int, a: float, b: float
+                ) -> tuple[list[str], Callable[[float], float], int, int]:
+    """The opening of a chart with one row per item (22 px): the SVG element, its title, the vertical
+    grid with its tick labels; the x scale over ``[a, b]``, and the rows' top and bottom."""
+    row, top = 22, 24 if title else 8
+    bottom = top + row * n
+    height = bottom + 24
+    plot = width - left - right
+
+    def x(v: float) -> float:
+        return left + (min(max(v, a), b) - a) / (b - a) * plot
+
+    parts = _svg_open(width, height, title)
+    for t in range(5):
+        v = a + (b - a) * t / 4
+        parts.append(f'<line x1="{_f(x(v))}" x2="{_f(x(v))}" y1="{top}" y2="{bottom}" stroke="{PALETTE["grid"]}"/>')
+        parts.append(f'<text x="{_f(x(v))}" y="{bottom + 14}" text-anchor="middle" fill="{PALETTE["axis"]}">{v:.2g}</text>')
+    return parts, x, top, bottom
+
+
+def _row_label(parts: list[str], label: Any, shown: str, *, left: int, y: float, value: float | None) -> bool:
+    """A row's label (its full text as a tooltip); "n/a" in the plot when it has no value. True when it has one."""
+    parts.append(f'<text x="{left - 6}" y="{y}" text-anchor="end" fill="{PALETTE["text"]}">'
+                 f'<title>{escape(label)}</title>{escape(shown)}</text>')
+    if value is None:
+        parts.append(f'<text x="{left + 4}" y="{y}" fill="{PALETTE["axis"]}">n/a</text>')
+    return value is not None
+
+
 def ci_bars(
     items: Sequence[dict[str, Any]],
     *,
@@ -63,32 +101,16 @@ def ci_bars(
     items = list(items)
     if not items:
         return Markup("")
-    row, left, right, top = 22, 170, 70, 24 if title else 8
-    height = top + row * len(items) + 24
+    left, right = 170, 70
     a, b = _domain([v for it in items for v in (it.get("value"), it.get("low"), it.get("high"))], lo, hi)
-    plot = width - left - right
-
-    def x(v: float) -> float:
-        return left + (min(max(v, a), b) - a) / (b - a) * plot
-
-    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
-             f'width="{width}" height="{height}" {_FONT}>')]
-    if title:
-        parts.append(f'<text x="0" y="14" font-weight="600" fill="{PALETTE["text"]}">{escape(title)}</text>')
-    for t in range(5):
-        v = a + (b - a) * t / 4
-        parts.append(f'<line x1="{_f(x(v))}" x2="{_f(x(v))}" y1="{top}" y2="{top + row * len(items)}" stroke="{PALETTE["grid"]}"/>')
-        parts.append(f'<text x="{_f(x(v))}" y="{top + row * len(items) + 14}" text-anchor="middle" fill="{PALETTE["axis"]}">{v:.2g}</text>')
+    parts, x, top, bottom = _rows_frame(len(items), title=title, width=width, left=left, right=right, a=a, b=b)
     for i, it in enumerate(items):
-        y = top + i * row
+        y = top + i * 22
         insufficient = bool(it.get("insufficient"))
         color = PALETTE["muted"] if insufficient else (PALETTE["bad"] if it.get("highlight") else PALETTE["bar"])
         name = _label(it.get("label")) + (" (insufficient)" if insufficient else "")
-        parts.append(f'<text x="{left - 6}" y="{y + 15}" text-anchor="end" fill="{PALETTE["text"]}">'
-                     f'<title>{escape(it.get("label"))}</title>{escape(name)}</text>')
         value = it.get("value")
-        if value is None:
-            parts.append(f'<text x="{left + 4}" y="{y + 15}" fill="{PALETTE["axis"]}">n/a</text>')
+        if not _row_label(parts, it.get("label"), name, left=left, y=y + 15, value=value):
             continue
         x0, x1 = x(max(a, min(0.0, b))), x(value)
         parts.append(f'<rect x="{_f(min(x0, x1))}" y="{y + 5}" width="{_f(max(abs(x1 - x0), 1))}" height="12" fill="{color}" rx="2"/>')
@@ -100,7 +122,7 @@ def ci_bars(
         text = f"{value:.3f}"
         parts.append(f'<text x="{width - right + 6}" y="{y + 15}" fill="{PALETTE["text"]}">{escape(text)}</text>')
     if reference is not None:
-        parts.append(f'<line x1="{_f(x(reference))}" x2="{_f(x(reference))}" y1="{top - 4}" y2="{top + row * len(items)}" '
+        parts.append(f'<line x1="{_f(x(reference))}" x2="{_f(x(reference))}" y1="{top - 4}" y2="{bottom}" '
                      f'stroke="{PALETTE["axis"]}" stroke-dasharray="4 3"/>')
     parts.append("</svg>")
     return Markup("".join(parts))
@@ -115,36 +137,19 @@ def forest_plot(items: Sequence[dict[str, Any]], *, title: str = "", width: int 
     items = list(items)
     if not items:
         return Markup("")
-    row, left, right, top = 22, 200, 70, 24 if title else 8
-    height = top + row * len(items) + 24
+    left, right = 200, 70
     a, b = _domain([v for it in items for v in (it.get("value"), it.get("low"), it.get("high"))])
     pad = 0.05 * (b - a)
     a, b = a - pad, b + pad
-    plot = width - left - right
-
-    def x(v: float) -> float:
-        return left + (min(max(v, a), b) - a) / (b - a) * plot
-
-    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
-              f'width="{width}" height="{height}" {_FONT}>')]
-    if title:
-        parts.append(f'<text x="0" y="14" font-weight="600" fill="{PALETTE["text"]}">{escape(title)}</text>')
-    bottom = top + row * len(items)
-    for t in range(5):
-        v = a + (b - a) * t / 4
-        parts.append(f'<line x1="{_f(x(v))}" x2="{_f(x(v))}" y1="{top}" y2="{bottom}" stroke="{PALETTE["grid"]}"/>')
-        parts.append(f'<text x="{_f(x(v))}" y="{bottom + 14}" text-anchor="middle" fill="{PALETTE["axis"]}">{v:.2g}</text>')
+    parts, x, top, bottom = _rows_frame(len(items), title=title, width=width, left=left, right=right, a=a, b=b)
     parts.append(f'<line x1="{_f(x(0.0))}" x2="{_f(x(0.0))}" y1="{top - 4}" y2="{bottom}" stroke="{PALETTE["axis"]}" '
                  'stroke-dasharray="4 3"/>')
     for i, it in enumerate(items):
-        y = top + i * row + 11
+        y = top + i * 22 + 11
         mark = " (insufficient)" if it.get("insufficient") else (" (refuted)" if it.get("refuted") else "")
         color = PALETTE["muted"] if it.get("insufficient") else (PALETTE["bad"] if it.get("refuted") else PALETTE["bar"])
-        parts.append(f'<text x="{left - 6}" y="{y + 4}" text-anchor="end" fill="{PALETTE["text"]}">'
-                     f'<title>{escape(it.get("label"))}</title>{escape(_label(it.get("label"), 24) + mark)}</text>')
         value, low, high = it.get("value"), it.get("low"), it.get("high")
-        if value is None:
-            parts.append(f'<text x="{left + 4}" y="{y + 4}" fill="{PALETTE["axis"]}">n/a</text>')
+        if not _row_label(parts, it.get("label"), _label(it.get("label"), 24) + mark, left=left, y=y + 4, value=value):
             continue
         if low is not None and high is not None:
             parts.append(f'<line x1="{_f(x(low))}" x2="{_f(x(high))}" y1="{y}" y2="{y}" stroke="{color}" stroke-width="1.6"/>')
@@ -167,10 +172,7 @@ def paired_bars(labels: Sequence[Any], reference: Sequence[float], current: Sequ
     peak = max(list(reference[:n]) + list(current[:n]) + [1e-9])
     slot = plot_w / n
     bw = max(slot * 0.38, 0.8)
-    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
-             f'width="{width}" height="{height}" {_FONT}>')]
-    if title:
-        parts.append(f'<text x="0" y="14" font-weight="600" fill="{PALETTE["text"]}">{escape(title)}</text>')
+    parts = _svg_open(width, height, title)
     for t in range(3):
         v = peak * t / 2
         y = top + plot_h - v / peak * plot_h
@@ -207,10 +209,7 @@ def heatmap(x_labels: Sequence[Any], y_labels: Sequence[Any], values: Sequence[S
     height = top + ny * cell_h + 40
     vals = [v for row in values for v in row if v is not None]
     peak = max(vals + [1e-9])
-    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
-             f'width="{width}" height="{height}" {_FONT}>')]
-    if title:
-        parts.append(f'<text x="0" y="14" font-weight="600" fill="{PALETTE["text"]}">{escape(title)}</text>')
+    parts = _svg_open(width, height, title)
     for j, row in enumerate(values):
         y = top + j * cell_h
         parts.append(f'<text x="{left - 6}" y="{y + 15}" text-anchor="end" fill="{PALETTE["text"]}">'
@@ -249,10 +248,7 @@ def line_chart(x: Sequence[Any], y: Sequence[float | None], *, title: str = "", 
     def yy(v: float) -> float:
         return top + ph - (v - lo) / (hi - lo) * ph
 
-    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
-             f'width="{width}" height="{height}" {_FONT}>')]
-    if title:
-        parts.append(f'<text x="0" y="13" font-weight="600" fill="{PALETTE["text"]}">{escape(_label(title, 40))}</text>')
+    parts = _svg_open(width, height, _label(title, 40), title_y=13)
     parts.append(f'<line x1="{left}" x2="{width - right}" y1="{_f(yy(0.0) if lo <= 0 <= hi else top + ph)}" '
                  f'y2="{_f(yy(0.0) if lo <= 0 <= hi else top + ph)}" stroke="{PALETTE["grid"]}"/>')
     parts.append(f'<text x="{left - 4}" y="{_f(top + 8)}" text-anchor="end" fill="{PALETTE["axis"]}">{hi:.2g}</text>'
@@ -297,9 +293,8 @@ def tradeoff_chart(points: Sequence[dict[str, Any]], *, x_label: str, y_label: s
     def yy(v: float) -> float:
         return top + ph - (v - y0) / (y1 - y0) * ph
 
-    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
-              f'width="{width}" height="{height}" {_FONT}>'),
-             f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="none" stroke="{PALETTE["grid"]}"/>']
+    parts = _svg_open(width, height)
+    parts.append(f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="none" stroke="{PALETTE["grid"]}"/>')
     for v, anchor in ((x0, "start"), (x1, "end")):
         parts.append(f'<text x="{_f(xx(v))}" y="{top + ph + 14}" text-anchor="{anchor}" fill="{PALETTE["axis"]}">{v:.3g}</text>')
     for v, dy in ((y0, 0), (y1, 8)):
@@ -370,10 +365,7 @@ def series_chart(x_labels: Sequence[Any], series: Sequence[dict[str, Any]], *, t
             pen = "L"
         return " ".join(out)
 
-    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
-              f'width="{width}" height="{height}" {_FONT}>')]
-    if title:
-        parts.append(f'<text x="0" y="14" font-weight="600" fill="{PALETTE["text"]}">{escape(_label(title, 80))}</text>')
+    parts = _svg_open(width, height, _label(title, 80))
     for k in range(3):
         v = a + (b - a) * k / 2
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{_f(yy(v))}" y2="{_f(yy(v))}" stroke="{PALETTE["grid"]}"/>'
