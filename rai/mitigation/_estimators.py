@@ -58,11 +58,22 @@ class _Labelled(ClassifierMixin, BaseEstimator):
     """Shared by the mitigated classifiers: 0 / 1 decisions mapped back to the target's labels, and
     the facts a deployment must know (shown in the model card)."""
 
+    classes: list[Any]
+    notes: tuple[str, ...]
+
+    @property
+    def classes_(self) -> np.ndarray:
+        return np.asarray(self.classes)
+
     def deployment_notes(self) -> list[str]:
         return list(self.notes)
 
-    def _labels(self, decisions: np.ndarray) -> np.ndarray:
-        return np.asarray(self.classes_)[np.asarray(decisions, dtype=int)]
+    def decisions(self, X: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    def predict(self, X: Any) -> np.ndarray:
+        """The target's labels of the 0 / 1 decisions."""
+        return np.asarray(self.classes_)[np.asarray(self.decisions(X), dtype=int)]
 
 
 class ThresholdClassifier(_Labelled):
@@ -95,10 +106,6 @@ class ThresholdClassifier(_Labelled):
         self.notes = notes
 
     @property
-    def classes_(self) -> np.ndarray:
-        return np.asarray(self.classes)
-
-    @property
     def feature_names_in_(self) -> np.ndarray:
         extra = [c for c in self.sensitive_features if c not in self.features]
         return np.asarray(list(self.features) + extra, dtype=object)
@@ -111,9 +118,6 @@ class ThresholdClassifier(_Labelled):
         """0 / 1 decisions, as ``ThresholdOptimizer.predict`` gives them."""
         return np.asarray(self.thresholder.predict(X[list(self.features)], sensitive_features=self._sensitive(X),
                                                    random_state=self.random_state))
-
-    def predict(self, X: Any) -> np.ndarray:
-        return self._labels(self.decisions(X))
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -154,10 +158,6 @@ class MixtureClassifier(_Labelled):
         self.notes = notes
 
     @property
-    def classes_(self) -> np.ndarray:
-        return np.asarray(self.classes)
-
-    @property
     def feature_names_in_(self) -> np.ndarray | None:
         names = getattr(self.predictors[0], "feature_names_in_", None)
         if names is None:
@@ -175,9 +175,6 @@ class MixtureClassifier(_Labelled):
     def decisions(self, X: Any) -> np.ndarray:
         p = self.positive_probability(X)
         return (p >= check_random_state(self.random_state).rand(len(p))).astype(int)
-
-    def predict(self, X: Any) -> np.ndarray:
-        return self._labels(self.decisions(X))
 
     def predict_proba(self, X: Any) -> np.ndarray:
         # weights summing to 1 + 1e-16 would give 1.0000000000000002; a probability stays in [0, 1]
