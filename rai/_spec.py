@@ -129,7 +129,8 @@ class ValidatedData:
     #: undeclared columns with a distinct value on every row, kept out of the features
     id_like: tuple[str, ...] = ()
     #: Column summaries computed once per validated table and shared by the analyzers
-    #: (``rai.analyzers._summaries``); a new table (``dataclasses.replace``) starts empty.
+    #: (``rai.analyzers._summaries``), and the error analysis the counterfactuals reuse; a new
+    #: table (``dataclasses.replace``) starts empty.
     summaries: dict[Any, Any] = dataclasses.field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property

@@ -40,7 +40,7 @@ def choose_rows(rows: int | list[int], data: ValidatedData, X: pd.DataFrame, ada
 def _cohort_rows(data: ValidatedData, seed: int, quota: int, rng: np.random.Generator) -> list[tuple[int, str]]:
     from rai.analyzers._errors import ErrorAnalyzer, cohort_mask
 
-    result = ErrorAnalyzer(max_depth=3, seed=seed).compute(data)
+    result = ErrorAnalyzer(seed=seed).compute(data)  # the errors analyzer's own result when it ran with its defaults
     if result.status != "ok":
         return []
     out: list[tuple[int, str]] = []

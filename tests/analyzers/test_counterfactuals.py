@@ -415,3 +415,19 @@ def test_cli_runs_only_the_counterfactuals_from_a_skops_model(rai, tmp_path, fra
     assert [k for k, v in doc["results"].items() if v and k != "notes"] == ["counterfactuals"]
     cf = doc["results"]["counterfactuals"]
     assert cf["n_rows"] == 20 and cf["validity"] == 1.0 and {f["from_group"] for f in cf["flip_test"]} == {"a", "b"}
+
+
+def test_rows_come_from_the_cohorts_the_error_analysis_reports_grown_once(model, frame, reference, monkeypatch):
+    from rai.analyzers import _errors
+
+    grown = []
+    real = _errors.ErrorAnalyzer._compute
+    monkeypatch.setattr(_errors.ErrorAnalyzer, "_compute", lambda self, data: grown.append(1) or real(self, data))
+    data = validated(frame, model)
+    ref = DatasetSpec(sensitive=("group",)).validate(reference[FEATURES], name="reference")
+    errors = _errors.ErrorAnalyzer().fit(ref).compute(data)  # as the run does: fitted, then computed
+    cf = CounterfactualAnalyzer(model=model, rows=20, per_row=1, flip_test=False).fit(ref).compute(data)
+    assert len(grown) == 1  # the counterfactuals read the tree the errors analyzer grew
+    from_cohorts = {e.reason.removeprefix("worst error cohort: ") for e in cf.examples
+                    if e.reason.startswith("worst error cohort")}
+    assert from_cohorts and from_cohorts <= {c.rule for c in errors.cohorts}
