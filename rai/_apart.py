@@ -48,9 +48,10 @@ class Child:
         threads = str(max(1, free - 1))
         env = {**os.environ, "OMP_NUM_THREADS": threads, "OPENBLAS_NUM_THREADS": threads, "MKL_NUM_THREADS": threads,
                "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}  # the same rai and libraries as here
-        # stderr is inherited: the child's warnings and log lines show as if it ran here
+        # stderr is inherited: the child's warnings and log lines show as if it ran here. A session
+        # of its own: Ctrl-C reaches this process only, which then stops the child (close)
         proc = subprocess.Popen([sys.executable, "-c", _CHILD, *preload], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, env=env)
+                                stdout=subprocess.PIPE, env=env, start_new_session=True)
         return cls(proc)
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future | None:
@@ -67,12 +68,12 @@ class Child:
         return future
 
     def close(self) -> None:
-        """End the child: sent nothing, it exits; still working (this process gave up waiting), it is killed."""
-        if not self._sent:
-            self._sent = True
-            self._exchange(b"")
-        elif self._proc.poll() is None:
+        """Stop the child if it still runs: it was sent nothing, or this process gave up waiting for it."""
+        self._sent = True
+        if self._proc.poll() is None:
             self._proc.kill()
+            if self._proc.stdin is not None and not self._proc.stdin.closed:
+                self._exchange(b"")  # reaps it and closes the pipes
 
     def _exchange(self, payload: bytes) -> tuple[str, Any] | None:
         try:
@@ -117,7 +118,7 @@ def _child_main(preload: list[str]) -> None:
         except Exception:  # the call itself will say what is missing
             pass
     message = sys.stdin.buffer.read()
-    if not message:  # closed without work
+    if not message:  # the parent ended without sending work
         return
     fn, args = pickle.loads(message)
     try:

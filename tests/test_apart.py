@@ -90,12 +90,12 @@ def test_causal_effects_computed_apart_are_those_computed_here(two_free_cores, m
     assert away["effects"][0]["effect"] == pytest.approx(1.5, abs=0.3)
 
 
-def test_a_child_sent_nothing_exits_and_one_given_up_on_is_killed(two_free_cores):
+def test_a_child_sent_nothing_or_given_up_on_is_stopped(two_free_cores):
     import time
 
     idle = apart.Child.start(["json"])  # imports its preload, then waits for work
     idle.close()
-    assert idle._proc.wait(timeout=60) == 0
+    assert idle._proc.wait(timeout=60) != 0 and idle._proc.stdout.closed
     busy = apart.Child.start()
     future = busy.submit(time.sleep, 600)
     busy.close()  # the assessment ended (say, another analyzer failed) while it worked
