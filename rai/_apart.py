@@ -2,10 +2,10 @@
 
 The causal analysis fits eight cross-fitted EconML models: about ten seconds of one core on the
 demo, which threads barely shorten (scikit-learn's boosting holds the GIL between its OpenMP
-regions). The monitor's multivariate checks are similar. With a core free, a child process
-computes them while this one does the rest; on a busy machine, or when the inputs cannot be
-pickled, they run here as before. A child is started early and imports its libraries while
-this process still reads and validates the inputs; the work is sent when it is known.
+regions). With a core free, a child process computes it while this one runs the other
+analyzers; on a busy machine, or when the inputs cannot be pickled, it runs here as before. A
+child is started early and imports its libraries while this process still reads and validates
+the inputs; the work is sent when it is known.
 
 The child is a fresh interpreter (``python -c``), not a fork: a fork after OpenMP has run can
 hang the child (GNU libgomp is not fork-safe), and multiprocessing's spawn would re-import the
@@ -33,7 +33,6 @@ class Child:
 
     def __init__(self, proc: subprocess.Popen) -> None:
         self._proc = proc
-        self._sent = False
 
     @classmethod
     def start(cls, preload: Sequence[str] = ()) -> Child | None:
@@ -61,7 +60,6 @@ class Child:
         except Exception:  # something unpicklable (a user's object, a lambda): the caller computes it
             self.close()
             return None
-        self._sent = True
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rai-apart")
         future = pool.submit(self._exchange, payload)
         pool.shutdown(wait=False)  # the thread ends with the child
@@ -69,7 +67,6 @@ class Child:
 
     def close(self) -> None:
         """Stop the child if it still runs: it was sent nothing, or this process gave up waiting for it."""
-        self._sent = True
         if self._proc.poll() is None:
             self._proc.kill()
             if self._proc.stdin is not None and not self._proc.stdin.closed:

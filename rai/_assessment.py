@@ -310,9 +310,8 @@ def _prepare(data: pd.DataFrame, spec: DatasetSpec, reference: pd.DataFrame | No
 
 def _early_child(analyzers: list[Any], stack: contextlib.ExitStack) -> Any:
     """A child process importing what the analyzers computed apart need, or ``None`` (none of them,
-    or no free core). It exits when the assessment ends without sending it work."""
+    or no free core). It is stopped when the assessment ends, if it still runs."""
     from rai._apart import Child
-
     from rai._threads import free_cores, limit_threads
 
     apart = [a for a in analyzers if getattr(a, "runs_apart", False)]

@@ -25,7 +25,6 @@ Works in predictions-only mode: it needs only the target, the prediction and the
 from __future__ import annotations
 
 import inspect
-
 import json
 import logging
 import math
