@@ -36,10 +36,9 @@ __all__ = ["MultivariateDrift", "DomainClassifierDrift", "ReconstructionDrift", 
 METHODS = ("domain_classifier", "pca_reconstruction")
 #: rows encoded and projected at a time: the errors are row by row, the copies of a table are not needed
 _BLOCK_ROWS = 65_536
-#: rows of each side the checks look at, at most (a random sample): the PCA's default, the monitor's sample
+#: rows of each side the checks look at, at most (a random sample): the PCA's default, the monitor's
+#: sample, and the reference rows the domain classifier's encoder learns medians and codes from
 MAX_ROWS = 100_000
-#: reference rows the domain classifier's encoder learns its medians and category codes from
-_ENCODER_ROWS = MAX_ROWS
 
 
 def _sample(frame: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
@@ -223,7 +222,7 @@ class DomainClassifierDrift:
             raise DataContractError(f"multivariate drift: the reference has {len(reference)} rows; expected at least 40.")
         numeric = [c for c in self.features if c not in set(self.categorical)]
         # medians and category codes from a sample: the classifier only ever sees max_rows of each side
-        self.encoder_ = _Encoder().fit(_sample(reference, _ENCODER_ROWS, self.seed), numeric,
+        self.encoder_ = _Encoder().fit(_sample(reference, MAX_ROWS, self.seed), numeric,
                                        [c for c in self.features if c in set(self.categorical)])
         # the table itself, not a copy of its features: only samples of it are used, taken by position
         self.reference_ = reference
@@ -394,7 +393,7 @@ class ReconstructionDrift:
         _check_features(current, self.features, "window")
         if len(current) < 2:
             raise DataContractError(f"multivariate drift: the window has {len(current)} rows; expected at least 2.")
-        e = self.errors(_sample(current[list(self.features)], int(self.max_rows), self.seed))
+        e = self.errors(_sample(current, int(self.max_rows), self.seed)[list(self.features)])  # rows first: no whole copy
         stat = float(e.mean())
         # the sd of a chunk's mean shrinks as 1 / sqrt(rows): rescale it from the chunks' size to the window's
         sd = float(np.std(self.chunks_, ddof=1)) * np.sqrt(self.chunk_size_ / len(e))
