@@ -96,6 +96,23 @@ def _sampled(n_reference: int, n_current: int, max_rows: int) -> str:
             f"window {n_current:,})")
 
 
+def _check_params(detector: Any, *, counts: dict[str, int]) -> None:
+    """The detector's counts (parameter: smallest value), ``n_sd`` and ``confidence``, named when wrong."""
+    from rai.analyzers._base import check_param
+
+    owner = type(detector).__name__
+    for name, least in counts.items():
+        value = getattr(detector, name)
+        check_param(owner, name, value, f"an integer >= {least}",
+                    isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= least)
+    number = (int, float, np.integer, np.floating)
+    n_sd, confidence = detector.n_sd, detector.confidence
+    check_param(owner, "n_sd", n_sd, "a positive number",
+                isinstance(n_sd, number) and not isinstance(n_sd, bool) and np.isfinite(n_sd) and n_sd > 0)
+    check_param(owner, "confidence", confidence, "a number in (0, 1)",
+                isinstance(confidence, number) and not isinstance(confidence, bool) and 0 < confidence < 1)
+
+
 def _check_features(frame: pd.DataFrame, features: Sequence[str], where: str) -> None:
     missing = [c for c in features if c not in frame.columns]
     if missing:
@@ -217,6 +234,7 @@ class DomainClassifierDrift:
         self.seed = seed
 
     def fit(self, reference: pd.DataFrame) -> DomainClassifierDrift:
+        _check_params(self, counts={"max_rows": 20, "n_folds": 2, "n_chunks": 2})
         _check_features(reference, self.features, "reference")
         if len(reference) < 40:
             raise DataContractError(f"multivariate drift: the reference has {len(reference)} rows; expected at least 40.")
@@ -343,6 +361,7 @@ class ReconstructionDrift:
         from sklearn.decomposition import PCA
         from sklearn.preprocessing import StandardScaler
 
+        _check_params(self, counts={"max_rows": 20, "n_chunks": 2})
         _check_features(reference, self.features, "reference")
         if not 0.0 < float(self.variance) < 1.0:
             raise DataContractError(f"The 'variance' parameter of ReconstructionDrift must be in (0, 1). Got {self.variance!r} instead.")

@@ -152,3 +152,20 @@ def test_the_monitor_samples_both_sides_once_and_says_so(monkeypatch):
         assert m.drifted  # the flipped correlation still shows in 500 rows
     assert by_method["pca_reconstruction"].n_current == 500
     assert by_method["domain_classifier"].n_reference + by_method["domain_classifier"].n_current <= 500
+
+
+@pytest.mark.parametrize(("method", "params", "message"), [
+    ("pca_reconstruction", {"max_rows": 0}, "The 'max_rows' parameter of ReconstructionDrift must be an integer >= 20. Got 0"),
+    ("pca_reconstruction", {"max_rows": "many"}, "'max_rows' parameter of ReconstructionDrift must be an integer >= 20"),
+    ("domain_classifier", {"max_rows": True}, "'max_rows' parameter of DomainClassifierDrift must be an integer >= 20. Got True"),
+    ("domain_classifier", {"n_folds": 1}, "'n_folds' parameter of DomainClassifierDrift must be an integer >= 2. Got 1"),
+    ("domain_classifier", {"n_sd": float("nan")}, "'n_sd' parameter of DomainClassifierDrift must be a positive number"),
+    ("pca_reconstruction", {"confidence": 1.0}, "'confidence' parameter of ReconstructionDrift must be a number in (0, 1)"),
+])
+def test_bad_detector_parameters_are_named(method, params, message):
+    from rai._exceptions import ConfigError
+
+    reference, current = _frame(600, 0.8, 15), _frame(300, 0.8, 16)
+    with pytest.raises(ConfigError) as info:
+        run_check(current, reference=reference, options={"multivariate": {"methods": [method], method: params}})
+    assert message in str(info.value)
