@@ -179,6 +179,7 @@ def run_check(
     seed: int = 0,
     model: Any = None,
     current_sha256: str | None = None,
+    child: Any = None,
 ) -> CheckResult:
     """Check one batch against the reference (a table, or a stored profile).
 
@@ -188,7 +189,9 @@ def run_check(
     With a ``model`` (a fitted estimator or ``ModelAdapter``) and a reference table, feature
     attribution drift is computed too (``options["attribution"]``: ``n_rows``).
     ``current_sha256`` is the hash recorded for the batch (e.g. of the file it was read from);
-    by default the table's content is hashed.
+    by default the table's content is hashed. ``child``, a ``rai._apart.Child`` started early
+    (``monitors._depth.multivariate_child``), computes the multivariate checks while the
+    analyzers run here; the caller closes it.
     """
     from rai._io import frame_sha256
 
@@ -202,7 +205,7 @@ def run_check(
     from rai._assessment import assess
     from rai.analyzers import default_analyzers
 
-    from monitors._depth import depth_checks, without_absent_target
+    from monitors._depth import depth_checks, send_multivariate, without_absent_target
 
     full_spec, full_reference = spec, reference
     spec, reference, label_notes = without_absent_target(spec, current, reference)
@@ -217,9 +220,21 @@ def run_check(
     analyzer_options = {k: v for k, v in (options or {}).items() if k in names}
     analyzers = default_analyzers(options=analyzer_options, enabled=names, seed=seed)
     current_sha256 = current_sha256 or frame_sha256(current)
+    sent = []
+
+    def on_roles(roles: Any) -> None:
+        """Once the features are known, before the analyzers: the multivariate checks sent to the child."""
+        from rai._assessment import log_role_warnings
+
+        log_role_warnings(roles)
+        kinds = {*roles.numeric, *roles.categorical}
+        sent.append(send_multivariate(child, full_reference, current, features=[c for c in full_reference.columns if c in kinds],
+                                      categorical=list(roles.categorical), options=options, seed=seed))
+
     # the check keeps the results, not the assessment: its reference hash would go unused
     assessment = assess(current, spec=spec, reference=reference, analyzers=analyzers, seed=seed,
-                        provenance={"data_sha256": current_sha256, "reference_sha256": None})
+                        provenance={"data_sha256": current_sha256, "reference_sha256": None},
+                        on_roles=on_roles if child is not None else None)
     r = assessment.results
     notes = label_notes + [f"{n.analyzer}: {n.level}: {n.message}" for n in r.notes]
     result = dataclasses.replace(
@@ -241,7 +256,7 @@ def run_check(
         result = dataclasses.replace(result, attribution=attr,
                                      signals={**result.signals, **signals_from(attribution=attr)})
     return depth_checks(result, current, reference=full_reference, spec=full_spec, model=model, options=options,
-                        seed=seed)
+                        seed=seed, sent=sent[0] if sent else None)
 
 
 def _run_check_on_profile(

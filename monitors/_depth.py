@@ -136,17 +136,29 @@ def _detectors(options: dict[str, Any], *, features: list[str], categorical: lis
 
 def _multivariate(reference: pd.DataFrame, current: pd.DataFrame, *, features: list[str], categorical: list[str],
                   options: dict[str, Any], seed: int) -> list[Any]:
+    plan = _plan_multivariate(reference, current, features=features, categorical=categorical, options=options, seed=seed)
+    return run_detectors(*plan) if plan is not None else []
+
+
+def _plan_multivariate(reference: pd.DataFrame, current: pd.DataFrame, *, features: list[str], categorical: list[str],
+                       options: dict[str, Any], seed: int) -> tuple[list[Any], pd.DataFrame, pd.DataFrame, str] | None:
+    """(detectors, reference sample, window sample, sampling note); ``None`` when no method is on."""
     from monitors._multivariate import MAX_ROWS, _sample, _sampled
 
-    detectors = _detectors(options, features=features, categorical=categorical, seed=seed)
+    detectors = _detectors(dict(options), features=features, categorical=categorical, seed=seed)
     if not detectors:
-        return []
+        return None
     # random samples of both sides: 100,000 rows decide as well as a million (the PCA's mean error
     # has a standard error a 316th of the rows' spread; the classifier uses 3,000 a side), and the
     # encoders and samplers then work on a tenth of a million-row table
     note = _sampled(len(reference), len(current), MAX_ROWS)
     reference = _sample(reference, MAX_ROWS, seed)[features]  # rows first: no copy of the whole table
     current = _sample(current, MAX_ROWS, seed)[features]
+    return detectors, reference, current, note
+
+
+def run_detectors(detectors: list[Any], reference: pd.DataFrame, current: pd.DataFrame, note: str) -> list[Any]:
+    """Each detector fitted on the reference sample and computed on the window's (here or in a child)."""
     import sklearn  # noqa: F401  (loads the OpenMP runtime: threadpoolctl can only limit pools already loaded)
 
     from rai._threads import limit_threads
@@ -160,9 +172,44 @@ def _multivariate(reference: pd.DataFrame, current: pd.DataFrame, *, features: l
     return [dataclasses.replace(r, description=r.description + note) for r in results]
 
 
+def runs_multivariate(options: dict[str, Any] | None) -> bool:
+    """Whether the options leave any multivariate method on (``methods: []`` turns them off)."""
+    return bool(_options(options, "multivariate").get("methods", True))
+
+
+@dataclasses.dataclass(frozen=True)
+class SentChecks:
+    """Multivariate checks computing in a child: for which features, and the future of their results."""
+
+    features: tuple[str, ...]
+    categorical: tuple[str, ...]
+    future: Any
+
+
+def send_multivariate(child: Any, reference: pd.DataFrame, current: pd.DataFrame, *, features: list[str],
+                      categorical: list[str], options: dict[str, Any] | None, seed: int) -> SentChecks | None:
+    """Start the multivariate checks in ``child`` (samples drawn here, fits there), to run while this
+    process runs the per-column checks; ``None`` when there is nothing to send (they run here, or not)."""
+    if not _runs_multivariate(reference, current, features):
+        return None
+    plan = _plan_multivariate(reference, current, features=features, categorical=categorical,
+                              options=_options(options, "multivariate"), seed=seed)
+    future = child.submit(run_detectors, *plan) if plan is not None else None
+    return None if future is None else SentChecks(tuple(features), tuple(categorical), future)
+
+
+def _runs_multivariate(reference: pd.DataFrame, current: pd.DataFrame, features: list[str]) -> bool:
+    return len(reference) >= MIN_REFERENCE_ROWS and len(current) >= MIN_BATCH_ROWS and bool(features)
+
+
 def depth_checks(result: Any, current: pd.DataFrame, *, reference: pd.DataFrame | None, spec: DatasetSpec,
-                 model: Any = None, options: dict[str, Any] | None = None, seed: int = 0) -> Any:
-    """``result`` (a ``CheckResult``) with the estimated performance and the multivariate drift added."""
+                 model: Any = None, options: dict[str, Any] | None = None, seed: int = 0,
+                 sent: SentChecks | None = None) -> Any:
+    """``result`` (a ``CheckResult``) with the estimated performance and the multivariate drift added.
+
+    ``sent``: the multivariate checks already computing in a child (``send_multivariate``); used
+    when they were sent for the features the drift check found, computed here otherwise.
+    """
     if reference is None or result.drift is None:
         return result
     features = [c.column for c in result.drift.columns]
@@ -173,13 +220,21 @@ def depth_checks(result: Any, current: pd.DataFrame, *, reference: pd.DataFrame 
     notes += more
     multivariate: list[Any] = []
     mv_options = _options(options, "multivariate")
-    if len(reference) < MIN_REFERENCE_ROWS or len(current) < MIN_BATCH_ROWS or not features:
+    if not _runs_multivariate(reference, current, features):
         if mv_options.get("methods", True):
             notes.append(f"multivariate drift skipped: it needs at least {MIN_REFERENCE_ROWS} reference rows and "
                          f"{MIN_BATCH_ROWS} batch rows (got {len(reference)} and {len(current)})")
     else:
-        multivariate = _multivariate(reference, current, features=features, categorical=categorical,
-                                     options=mv_options, seed=seed)
+        def here() -> list[Any]:
+            return _multivariate(reference, current, features=features, categorical=categorical, options=mv_options,
+                                 seed=seed)
+
+        if sent is not None and sent.features == tuple(features) and sent.categorical == tuple(categorical):
+            from rai._apart import result_of
+
+            multivariate = result_of(sent.future, here)
+        else:
+            multivariate = here()
     signals = dict(result.signals)
     if estimate is not None:
         signals.update(estimate.signals())

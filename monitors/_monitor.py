@@ -140,12 +140,14 @@ class Monitor:
         compute: Callable[[], CheckResult] | None = None,
         stop: Callable[[], bool] | None = None,
         current_sha256: str | None = None,
+        child: Any = None,
     ) -> RunOutcome:
         """Check one batch for ``window``; skipped when that window was already run.
 
         ``compute`` replaces the analyzers (for tests and for callers that already hold
         the results); by default ``run_check`` runs the toolkit's analyzers. ``current_sha256``
-        (the batch file's hash) spares hashing the table again.
+        (the batch file's hash) spares hashing the table again. ``child``: a process started early
+        for the multivariate checks (``monitors._depth.multivariate_child``), closed by the caller.
         """
         run_id = self.store.claim_window(self.config.name, window)
         if run_id is None:
@@ -158,7 +160,8 @@ class Monitor:
                 result = compute()
             else:
                 result = run_check(current, reference=reference, profile=profile, spec=self.spec,
-                                   options=self.options, seed=self.seed, model=self.model, current_sha256=current_sha256)
+                                   options=self.options, seed=self.seed, model=self.model, current_sha256=current_sha256,
+                                   child=child)
             outcomes = record_run(self.store, self.config, run_id=run_id, window=window, check=result, started_at=started)
         except BaseException as exc:
             self.store.fail_run(run_id, f"{type(exc).__name__}: {exc}")

@@ -244,8 +244,7 @@ def _assess(data: pd.DataFrame, *, spec: DatasetSpec, reference: pd.DataFrame | 
         if on_roles is not None:
             on_roles(roles)
         else:  # nobody shows them: the log does
-            for warning in roles.warnings:
-                log.warning("%s", warning)
+            log_role_warnings(roles)
         children = _start_apart(analyzers, cur_valid, ref_valid, adapter, awaiting, child) if child else {}
         slots, notes = _run_analyzers(analyzers, cur_valid, ref_valid, adapter, awaiting, children, on_step)
 
@@ -287,6 +286,12 @@ def _assess(data: pd.DataFrame, *, spec: DatasetSpec, reference: pd.DataFrame | 
         model_card=dict(model_card or {}),
         roles=roles,
     )
+
+
+def log_role_warnings(roles: ColumnRoles) -> None:
+    """The warnings about inferred roles, in the log (when no ``on_roles`` callback shows them)."""
+    for warning in roles.warnings:
+        log.warning("%s", warning)
 
 
 def _prepare(data: pd.DataFrame, spec: DatasetSpec, reference: pd.DataFrame | None, adapter: ModelAdapter | None

@@ -7,6 +7,7 @@ flag, never logged, never stored). Exit codes: 0 done (drift or not), 1 drift wi
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +110,12 @@ def _echo_depth(check: Any) -> None:
                    f"drifted: {'yes' if m.drifted else 'no'}" + (f"; separating features: {top}" if top else ""))
 
 
+#: What the child computing the multivariate checks imports (monitors._depth.run_detectors), named here
+#: so that it starts before this process imports pandas
+MULTIVARIATE_IMPORTS = ("pandas", "sklearn.ensemble", "sklearn.model_selection", "sklearn.decomposition",
+                        "sklearn.preprocessing", "scipy.stats", "monitors._multivariate")
+
+
 @click.group("monitor", context_settings={"help_option_names": ["-h", "--help"]})
 def monitor_group() -> None:
     """Scheduled drift checks with history, alert rules and signed retraining webhooks.
@@ -146,11 +153,30 @@ def run_command(reference, current, spec_changes, labels_path, profile_path, mod
       RAI_WEBHOOK_SECRET=whsec_... rai monitor run --reference train.parquet \\
           --current batch.parquet --store sqlite:///monitor.db --webhook-url https://ci.example.org/hook
     """
+    from rai._apart import Child
+
+    with contextlib.ExitStack() as stack:
+        # first of all, a child process for the multivariate checks: it imports scikit-learn (about 3 s)
+        # while this process imports its own libraries and reads the tables; stopped when not needed
+        child = Child.start(MULTIVARIATE_IMPORTS) if profile_path is None else None
+        if child is not None:
+            stack.callback(child.close)
+        out = _run(child, stack, reference, current, spec_changes, labels_path, profile_path, model_changes,
+                   config_path, store, webhook_url, window, name, max_wait, quiet)
+    if fail_on_drift and out.check is not None and out.check.drift is not None:
+        if out.check.drift.dataset_drift or any(c.drifted for c in out.check.drift.prediction):
+            raise click.exceptions.Exit(1)
+
+
+def _run(child: Any, stack: contextlib.ExitStack, reference, current, spec_changes, labels_path, profile_path,
+         model_changes, config_path, store, webhook_url, window, name, max_wait, quiet) -> Any:
+    """``monitor run`` once its child process is started (or not): the check's ``RunOutcome``."""
     from rai._exceptions import ConfigError
     from rai._io import read_table
     from rai.cli._progress import Progress
 
     from monitors import Monitor
+    from monitors._depth import runs_multivariate
 
     config, mcfg = _load(config_path)
     mcfg = _with_flags(mcfg, store=store, webhook_url=webhook_url, name=name)
@@ -165,6 +191,9 @@ def run_command(reference, current, spec_changes, labels_path, profile_path, mod
         raise ConfigError("missing --reference FILE: the reference table (or monitor.reference / monitor.profile in rai.yaml).")
     if store is None and not config.monitor.get("store"):
         raise ConfigError("missing --store URL, e.g. --store sqlite:///monitor.db (or monitor.store in rai.yaml).")
+    if child is not None and (reference is None or not runs_multivariate(config.analyzers)):
+        child.close()
+        child = None
     model = None
     config = config.update(**model_changes)
     if config.model_source is not None:  # the model adds feature-attribution drift
@@ -173,43 +202,41 @@ def run_command(reference, current, spec_changes, labels_path, profile_path, mod
         model = load_model(config.model_source, trust=config.trust_model, trusted_types=config.trusted_types,
                            tracking_uri=config.tracking_uri, trust_recorded_types=config.trust_recorded_types)
     mon = Monitor(mcfg, spec=spec, options=config.analyzers, seed=config.seed, model=model)
+    stack.callback(mon.close)
     progress = Progress(quiet=quiet)
-    try:
-        mon.preflight()
-        progress.step(f"reading {Path(current).name}")
-        batch = read_table(current)
-        frame = batch.frame
-        default_window = f"batch-{batch.sha256[:16]}"
-        if labels_path is not None:
-            from monitors._checks import join_labels
+    mon.preflight()
+    progress.step(f"reading {Path(current).name}")
+    batch = read_table(current)
+    frame = batch.frame
+    default_window = f"batch-{batch.sha256[:16]}"
+    if labels_path is not None:
+        from monitors._checks import join_labels
 
-            progress.step(f"joining labels from {Path(labels_path).name}")
-            labels = read_table(labels_path)
-            frame = join_labels(frame, labels.frame, spec)
-            # the same batch with (more) labels is a new window: performance is checked again
-            default_window += f"-labels-{labels.sha256[:8]}"
-        window = window or default_window
-        progress.step(f"reading {Path(reference).name if reference is not None else Path(mcfg.profile).name}")
-        ref_frame = read_table(reference).frame if reference is not None else None
-        profile = _read_profile(mcfg.profile) if ref_frame is None else None
-        progress.step("checking and recording")
-        # the check is recorded (alerts and outbox committed) before any delivery is attempted
-        out = mon.check(frame, window=window, reference=ref_frame, profile=profile, deliver=False,
-                        current_sha256=batch.sha256 if labels_path is None else None)
-        progress.close()
-        _echo_outcome(out)
-        budget = mcfg.delivery.max_wait if max_wait is None else max_wait
-        due = len(mon.store.due_deliveries(mon.clock()))
-        if due:
-            click.echo(f"sending {due} webhook(s); failures are retried for up to {budget:g} s (--max-wait, or "
-                       "monitor.delivery.max_wait), then left to `rai monitor deliver`.")
-        _echo_delivery(mon.deliver(max_wait=budget))
-        _echo_pending(mon.store, mon.clock())
-    finally:
-        mon.close()
-    if fail_on_drift and out.check is not None and out.check.drift is not None:
-        if out.check.drift.dataset_drift or any(c.drifted for c in out.check.drift.prediction):
-            raise click.exceptions.Exit(1)
+        progress.step(f"joining labels from {Path(labels_path).name}")
+        labels = read_table(labels_path)
+        frame = join_labels(frame, labels.frame, spec)
+        # the same batch with (more) labels is a new window: performance is checked again
+        default_window += f"-labels-{labels.sha256[:8]}"
+    window = window or default_window
+    progress.step(f"reading {Path(reference).name if reference is not None else Path(mcfg.profile).name}")
+    ref_frame = read_table(reference).frame if reference is not None else None
+    profile = _read_profile(mcfg.profile) if ref_frame is None else None
+    progress.step("checking and recording")
+    # the check is recorded (alerts and outbox committed) before any delivery is attempted
+    out = mon.check(frame, window=window, reference=ref_frame, profile=profile, deliver=False,
+                    current_sha256=batch.sha256 if labels_path is None else None, child=child)
+    if child is not None:
+        child.close()  # done with it (or it was never sent work), before the webhooks are sent
+    progress.close()
+    _echo_outcome(out)
+    budget = mcfg.delivery.max_wait if max_wait is None else max_wait
+    due = len(mon.store.due_deliveries(mon.clock()))
+    if due:
+        click.echo(f"sending {due} webhook(s); failures are retried for up to {budget:g} s (--max-wait, or "
+                   "monitor.delivery.max_wait), then left to `rai monitor deliver`.")
+    _echo_delivery(mon.deliver(max_wait=budget))
+    _echo_pending(mon.store, mon.clock())
+    return out
 
 
 def _read_profile(path: Path | None) -> Any:

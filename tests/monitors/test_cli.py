@@ -237,3 +237,34 @@ def test_receiver_down_states_the_budget_and_when_pending_is_due_then_now_sends_
         assert [r["webhook_id"] for r in receiver.accepted()] == [row["id"]]
     finally:
         receiver.stop()
+
+
+@pytest.mark.parametrize("case", ["used", "turned off", "bad option", "missing file"])
+def test_run_leaves_no_child_process(tmp_path, files, monkeypatch, capsys, case):
+    """The child computing the multivariate checks is stopped however the run ends: used, not needed, or an error."""
+    import psutil
+    import yaml
+
+    import rai._threads as threads
+    from rai.cli import main
+
+    monkeypatch.setattr(threads, "free_cores", lambda **_: 2)  # a core for the child, however busy the suite is
+    monkeypatch.delenv("RAI_WEBHOOK_SECRET", raising=False)
+    analyzers = {"turned off": {"multivariate": {"methods": []}},
+                 "bad option": {"multivariate": {"domain_classifier": {"n_folds": 1}}}}.get(case)
+    config = tmp_path / "rai.yaml"
+    config.write_text(yaml.safe_dump({"version": 1, **({"analyzers": analyzers} if analyzers else {})}))
+    current = tmp_path / "missing.csv" if case == "missing file" else files["drifted"]
+    argv = ["monitor", "run", "--reference", str(files["reference"]), "--current", str(current),
+            "--store", f"sqlite:///{tmp_path / 'm.db'}", "--config", str(config)]
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+        raise SystemExit(0)
+    out, err = capsys.readouterr()
+    assert psutil.Process().children(recursive=True) == []
+    if case in ("bad option", "missing file"):
+        assert exit_.value.code == 2, err
+        assert ("'n_folds' parameter of DomainClassifierDrift" if case == "bad option" else "missing.csv") in err
+        return
+    assert exit_.value.code == 0, err
+    assert ("multivariate drift domain_classifier" in out) == (case == "used")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -169,3 +171,41 @@ def test_bad_detector_parameters_are_named(method, params, message):
     with pytest.raises(ConfigError) as info:
         run_check(current, reference=reference, options={"multivariate": {"methods": [method], method: params}})
     assert message in str(info.value)
+
+
+def test_a_child_process_computes_the_same_multivariate_checks(flipped, monkeypatch):
+    import rai._apart as apart
+    import rai._threads as threads
+
+    import monitors._depth as depth
+
+    monkeypatch.setattr(threads, "free_cores", lambda **_: 2)
+    reference, current, here = flipped
+
+    def not_here(*_args, **_kwargs):
+        raise AssertionError("computed in this process")
+
+    # a fresh interpreter does not see this patch: a result means the child computed it
+    monkeypatch.setattr(depth, "_multivariate", not_here)
+    child = apart.Child.start(("sklearn.ensemble",))
+    assert child is not None
+    try:
+        there = run_check(current, reference=reference, spec=DatasetSpec(), seed=0, child=child)
+    finally:
+        child.close()
+    assert [m.to_dict() for m in there.multivariate] == [m.to_dict() for m in here.multivariate]
+    assert there.signals == here.signals
+
+
+def test_checks_sent_for_other_features_are_computed_here(flipped):
+    from concurrent.futures import Future
+
+    from monitors._depth import SentChecks, depth_checks
+
+    reference, current, check = flipped
+    stale = Future()
+    stale.set_exception(AssertionError("the child's result must not be used"))
+    bare = dataclasses.replace(check, multivariate=())
+    redone = depth_checks(bare, current, reference=reference, spec=DatasetSpec(), seed=0,
+                          sent=SentChecks(("x1", "x2"), (), stale))
+    assert [m.to_dict() for m in redone.multivariate] == [m.to_dict() for m in check.multivariate]
