@@ -180,6 +180,7 @@ def run_check(
     model: Any = None,
     current_sha256: str | None = None,
     child: Any = None,
+    calibrations: Any = None,
 ) -> CheckResult:
     """Check one batch against the reference (a table, or a stored profile).
 
@@ -191,7 +192,8 @@ def run_check(
     ``current_sha256`` is the hash recorded for the batch (e.g. of the file it was read from);
     by default the table's content is hashed. ``child``, a ``rai._apart.Child`` started early
     (``monitors._depth.multivariate_child``), computes the multivariate checks while the
-    analyzers run here; the caller closes it.
+    analyzers run here; the caller closes it. ``calibrations`` (the monitor's ``Store``) keeps what
+    the multivariate detectors measure on the reference alone, reused by later checks against it.
     """
     from rai._io import frame_sha256
 
@@ -228,8 +230,10 @@ def run_check(
 
         log_role_warnings(roles)
         kinds = {*roles.numeric, *roles.categorical}
-        sent.append(send_multivariate(child, full_reference, current, features=[c for c in full_reference.columns if c in kinds],
-                                      categorical=list(roles.categorical), options=options, seed=seed))
+        features = [c for c in full_reference.columns if c in kinds]
+        sent.append(send_multivariate(child, full_reference, current, features=features,
+                                      categorical=list(roles.categorical), options=options, seed=seed,
+                                      calibrations=calibrations))
 
     # the check keeps the results, not the assessment: its reference hash would go unused
     assessment = assess(current, spec=spec, reference=reference, analyzers=analyzers, seed=seed,
@@ -256,7 +260,7 @@ def run_check(
         result = dataclasses.replace(result, attribution=attr,
                                      signals={**result.signals, **signals_from(attribution=attr)})
     return depth_checks(result, current, reference=full_reference, spec=full_spec, model=model, options=options,
-                        seed=seed, sent=sent[0] if sent else None)
+                        seed=seed, sent=sent[0] if sent else None, calibrations=calibrations)
 
 
 def _run_check_on_profile(

@@ -134,15 +134,41 @@ def _detectors(options: dict[str, Any], *, features: list[str], categorical: lis
     return detectors
 
 
+@dataclasses.dataclass(frozen=True)
+class _Plan:
+    """The multivariate checks of one batch, ready to run here or in a child."""
+
+    detectors: list[Any]
+    reference: pd.DataFrame  # the samples of both sides, feature columns only
+    current: pd.DataFrame
+    note: str  # the descriptions' note on sampling
+    unsaved: dict[str, str]  # method: key of the calibration to keep once computed
+
+    def run(self) -> list[Any]:
+        return run_detectors(self.detectors, self.reference, self.current, self.note)
+
+    def keep(self, calibrations: Any, results: list[Any]) -> None:
+        """The calibrations computed by ``results`` kept for the next checks against this reference."""
+        for r in results:
+            if r.method in self.unsaved:
+                calibrations.save_calibration(self.unsaved[r.method], r.method, r.reference_chunks)
+
+
 def _multivariate(reference: pd.DataFrame, current: pd.DataFrame, *, features: list[str], categorical: list[str],
-                  options: dict[str, Any], seed: int) -> list[Any]:
-    plan = _plan_multivariate(reference, current, features=features, categorical=categorical, options=options, seed=seed)
-    return run_detectors(*plan) if plan is not None else []
+                  options: dict[str, Any], seed: int, calibrations: Any = None) -> list[Any]:
+    plan = _plan_multivariate(reference, current, features=features, categorical=categorical, options=options,
+                              seed=seed, calibrations=calibrations)
+    if plan is None:
+        return []
+    results = plan.run()
+    plan.keep(calibrations, results)
+    return results
 
 
 def _plan_multivariate(reference: pd.DataFrame, current: pd.DataFrame, *, features: list[str], categorical: list[str],
-                       options: dict[str, Any], seed: int) -> tuple[list[Any], pd.DataFrame, pd.DataFrame, str] | None:
-    """(detectors, reference sample, window sample, sampling note); ``None`` when no method is on."""
+                       options: dict[str, Any], seed: int, calibrations: Any = None) -> _Plan | None:
+    """The plan, ``None`` when no method is on. ``calibrations`` (the monitor's ``Store``) gives the
+    detectors what they measured on this same reference before, and keeps what they measure now."""
     from monitors._multivariate import MAX_ROWS, _sample, _sampled
 
     detectors = _detectors(dict(options), features=features, categorical=categorical, seed=seed)
@@ -154,7 +180,17 @@ def _plan_multivariate(reference: pd.DataFrame, current: pd.DataFrame, *, featur
     note = _sampled(len(reference), len(current), MAX_ROWS)
     reference = _sample(reference, MAX_ROWS, seed)[features]  # rows first: no copy of the whole table
     current = _sample(current, MAX_ROWS, seed)[features]
-    return detectors, reference, current, note
+    unsaved = {}
+    for detector in detectors:
+        if calibrations is None or not hasattr(detector, "calibration_key"):
+            continue
+        key = detector.calibration_key(reference, len(current))
+        known = calibrations.calibration(key)
+        if known:
+            detector.use_calibration(known)
+        else:
+            unsaved[detector.method] = key
+    return _Plan(detectors, reference, current, note, unsaved)
 
 
 def run_detectors(detectors: list[Any], reference: pd.DataFrame, current: pd.DataFrame, note: str) -> list[Any]:
@@ -179,23 +215,27 @@ def runs_multivariate(options: dict[str, Any] | None) -> bool:
 
 @dataclasses.dataclass(frozen=True)
 class SentChecks:
-    """Multivariate checks computing in a child: for which features, and the future of their results."""
+    """Multivariate checks computing in a child: for which features, their plan, the future of their results."""
 
     features: tuple[str, ...]
     categorical: tuple[str, ...]
+    plan: _Plan
     future: Any
 
 
 def send_multivariate(child: Any, reference: pd.DataFrame, current: pd.DataFrame, *, features: list[str],
-                      categorical: list[str], options: dict[str, Any] | None, seed: int) -> SentChecks | None:
+                      categorical: list[str], options: dict[str, Any] | None, seed: int,
+                      calibrations: Any = None) -> SentChecks | None:
     """Start the multivariate checks in ``child`` (samples drawn here, fits there), to run while this
     process runs the per-column checks; ``None`` when there is nothing to send (they run here, or not)."""
     if not _runs_multivariate(reference, current, features):
         return None
     plan = _plan_multivariate(reference, current, features=features, categorical=categorical,
-                              options=_options(options, "multivariate"), seed=seed)
-    future = child.submit(run_detectors, *plan) if plan is not None else None
-    return None if future is None else SentChecks(tuple(features), tuple(categorical), future)
+                              options=_options(options, "multivariate"), seed=seed, calibrations=calibrations)
+    if plan is None:
+        return None
+    future = child.submit(run_detectors, plan.detectors, plan.reference, plan.current, plan.note)
+    return None if future is None else SentChecks(tuple(features), tuple(categorical), plan, future)
 
 
 def _runs_multivariate(reference: pd.DataFrame, current: pd.DataFrame, features: list[str]) -> bool:
@@ -204,11 +244,12 @@ def _runs_multivariate(reference: pd.DataFrame, current: pd.DataFrame, features:
 
 def depth_checks(result: Any, current: pd.DataFrame, *, reference: pd.DataFrame | None, spec: DatasetSpec,
                  model: Any = None, options: dict[str, Any] | None = None, seed: int = 0,
-                 sent: SentChecks | None = None) -> Any:
+                 sent: SentChecks | None = None, calibrations: Any = None) -> Any:
     """``result`` (a ``CheckResult``) with the estimated performance and the multivariate drift added.
 
     ``sent``: the multivariate checks already computing in a child (``send_multivariate``); used
     when they were sent for the features the drift check found, computed here otherwise.
+    ``calibrations``: where the detectors' reference calibrations are kept (the monitor's ``Store``).
     """
     if reference is None or result.drift is None:
         return result
@@ -227,12 +268,16 @@ def depth_checks(result: Any, current: pd.DataFrame, *, reference: pd.DataFrame 
     else:
         def here() -> list[Any]:
             return _multivariate(reference, current, features=features, categorical=categorical, options=mv_options,
-                                 seed=seed)
+                                 seed=seed, calibrations=calibrations)
 
         if sent is not None and sent.features == tuple(features) and sent.categorical == tuple(categorical):
             from rai._apart import result_of
 
-            multivariate = result_of(sent.future, here)
+            multivariate = result_of(sent.future, lambda: None)
+            if multivariate is None:  # the child died without a result
+                multivariate = here()
+            elif calibrations is not None:
+                sent.plan.keep(calibrations, multivariate)
         else:
             multivariate = here()
     signals = dict(result.signals)

@@ -161,7 +161,7 @@ class Monitor:
             else:
                 result = run_check(current, reference=reference, profile=profile, spec=self.spec,
                                    options=self.options, seed=self.seed, model=self.model, current_sha256=current_sha256,
-                                   child=child)
+                                   child=child, calibrations=self.store)
             outcomes = record_run(self.store, self.config, run_id=run_id, window=window, check=result, started_at=started)
         except BaseException as exc:
             self.store.fail_run(run_id, f"{type(exc).__name__}: {exc}")

@@ -191,6 +191,10 @@ def _permutation_importance(clf: Any, X: np.ndarray, y: np.ndarray, *, n_repeats
     return drops.mean(axis=1)
 
 
+#: The domain classifier's boosting (part of the calibration key: another classifier, other AUCs).
+_CLASSIFIER = {"max_iter": 40, "learning_rate": 0.15, "max_leaf_nodes": 15}
+
+
 def _hanley_mcneil(auc: float, n1: int, n0: int) -> float:
     """Standard error of an ROC AUC (Hanley and McNeil, 1982)."""
     q1 = auc / (2 - auc)
@@ -267,8 +271,7 @@ class DomainClassifierDrift:
         imp = np.zeros(X.shape[1])
         folds = StratifiedKFold(n_splits=int(self.n_folds), shuffle=True, random_state=seed)
         for train, test in folds.split(X, y):
-            clf = HistGradientBoostingClassifier(max_iter=40, learning_rate=0.15, max_leaf_nodes=15,
-                                                 categorical_features=cats or None, random_state=seed)
+            clf = HistGradientBoostingClassifier(**_CLASSIFIER, categorical_features=cats or None, random_state=seed)
             clf.fit(X[train], y[train])
             oof[test] = clf.predict_proba(X[test])[:, 1]
             if importance:
@@ -276,11 +279,33 @@ class DomainClassifierDrift:
         top = sorted(zip(columns, imp.tolist()), key=lambda t: -t[1])
         return _roc_auc(y, oof), [(str(c), float(v)) for c, v in top]
 
-    def _sizes(self, n_current: int) -> tuple[int, int]:
-        n_ref = len(self.reference_)
+    def _sizes(self, n_current: int, n_ref: int | None = None) -> tuple[int, int]:
+        n_ref = len(self.reference_) if n_ref is None else n_ref
         m_cur = min(int(self.max_rows), n_current, n_ref // 2)
         m_ref = min(int(self.max_rows), n_ref - m_cur)
         return m_ref, m_cur
+
+    def calibration_key(self, reference: pd.DataFrame, n_current: int) -> str:
+        """A hash of all the reference chunks' AUCs depend on: the reference rows (this detector's
+        features, in order), the sample sizes, the parameters, the seed, the classifier and
+        scikit-learn's version. The same key, the same AUCs (``use_calibration``)."""
+        import hashlib
+        import json
+        from importlib.metadata import version
+
+        rows = pd.util.hash_pandas_object(reference[list(self.features)], index=False).to_numpy()
+        what = {"method": self.method, "classifier": _CLASSIFIER, "scikit-learn": version("scikit-learn"),
+                "features": [str(f) for f in self.features], "categorical": sorted(str(c) for c in self.categorical),
+                "sizes": self._sizes(int(n_current), len(reference)), "max_rows": int(self.max_rows),
+                "n_folds": int(self.n_folds), "n_chunks": int(self.n_chunks), "seed": int(self.seed),
+                "rows": hashlib.sha256(rows.tobytes()).hexdigest()}
+        return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
+
+    def use_calibration(self, chunks: Sequence[float]) -> DomainClassifierDrift:
+        """Take the reference chunks' AUCs from an earlier run with the same ``calibration_key``
+        instead of fitting them again (12 of the 15 fits with the default parameters)."""
+        self.known_chunks_ = tuple(float(c) for c in chunks)
+        return self
 
     def _calibrate(self, n_current: int) -> list[float]:
         m_ref, m_cur = self._sizes(n_current)
@@ -308,7 +333,7 @@ class DomainClassifierDrift:
         auc, top = self._cv_auc(ref, cur, self.seed, importance=True)
         se = _hanley_mcneil(auc, m_cur, m_ref)
         z = float(norm.ppf(0.5 + self.confidence / 2))
-        chunks = self._calibrate(len(current))
+        chunks = list(getattr(self, "known_chunks_", ())) or self._calibrate(len(current))
         null_se = _hanley_mcneil(0.5, m_cur, m_ref)
         threshold = float(np.mean(chunks) + self.n_sd * max(float(np.std(chunks, ddof=1)), null_se))
         return MultivariateDrift(

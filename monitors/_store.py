@@ -191,6 +191,17 @@ endpoints = sa.Table(
     sa.Column("disabled_reason", sa.Text, nullable=True),
 )
 
+# added by migration 3: what a multivariate detector measured on its reference alone, by a key of
+# everything it depends on (monitors._multivariate), so later checks against the same reference reuse it
+calibrations = sa.Table(
+    "calibrations",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("method", sa.String(64), nullable=False),
+    sa.Column("values_json", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+)
+
 _V1_TABLES = [runs, column_results, signals, alerts, rule_state, events, outbox, attempts]
 
 
@@ -206,10 +217,15 @@ def _migrate_2(conn: Connection) -> None:
         conn.execute(sa.text("ALTER TABLE runs ADD COLUMN duration DOUBLE PRECISION"))
 
 
+def _migrate_3(conn: Connection) -> None:
+    calibrations.create(conn, checkfirst=True)
+
+
 #: (version, description, function) in order; a store at version n applies the ones after n.
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "runs, column results, signals, alerts, rule state, events, outbox, delivery attempts", _migrate_1),
     (2, "endpoints table (410 Gone disables an endpoint); runs.duration", _migrate_2),
+    (3, "calibrations table (multivariate thresholds measured on a reference, reused)", _migrate_3),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -504,6 +520,22 @@ class Store:
     def enable_endpoint(self, name: str) -> None:
         with self.engine.begin() as conn:
             conn.execute(endpoints.delete().where(endpoints.c.name == name))
+
+    # -- calibrations ---------------------------------------------------------------------
+    def calibration(self, key: str) -> list[float] | None:
+        """The values kept under ``key`` (``save_calibration``), or ``None``."""
+        with self.engine.connect() as conn:
+            raw = conn.execute(sa.select(calibrations.c.values_json).where(calibrations.c.key == key)).scalar_one_or_none()
+        return None if raw is None else [float(v) for v in json.loads(raw)]
+
+    def save_calibration(self, key: str, method: str, values: Sequence[float]) -> None:
+        """Keep ``values`` under ``key``; a key already kept (by another process) is left as it is."""
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(calibrations.insert().values(key=key, method=method, created_at=self.clock(),
+                                                          values_json=json.dumps([float(v) for v in values])))
+        except sa.exc.IntegrityError:  # the same key holds the same values
+            pass
 
     # -- outbox ---------------------------------------------------------------------------
     def due_deliveries(self, now: float, limit: int = 100) -> list[Any]:

@@ -173,11 +173,16 @@ def test_bad_detector_parameters_are_named(method, params, message):
     assert message in str(info.value)
 
 
-def test_a_child_process_computes_the_same_multivariate_checks(flipped, monkeypatch):
+def test_a_child_process_computes_the_same_multivariate_checks(flipped, monkeypatch, tmp_path):
+    import json
+
+    import sqlalchemy as sa
+
     import rai._apart as apart
     import rai._threads as threads
 
     import monitors._depth as depth
+    from monitors import Store
 
     monkeypatch.setattr(threads, "free_cores", lambda **_: 2)
     reference, current, here = flipped
@@ -187,14 +192,20 @@ def test_a_child_process_computes_the_same_multivariate_checks(flipped, monkeypa
 
     # a fresh interpreter does not see this patch: a result means the child computed it
     monkeypatch.setattr(depth, "_multivariate", not_here)
+    store = Store(f"sqlite:///{tmp_path / 'm.db'}")
     child = apart.Child.start(("sklearn.ensemble",))
     assert child is not None
     try:
-        there = run_check(current, reference=reference, spec=DatasetSpec(), seed=0, child=child)
+        there = run_check(current, reference=reference, spec=DatasetSpec(), seed=0, child=child, calibrations=store)
     finally:
         child.close()
     assert [m.to_dict() for m in there.multivariate] == [m.to_dict() for m in here.multivariate]
     assert there.signals == here.signals
+    # the calibration the child computed is kept here, in the store
+    with store.engine.connect() as conn:
+        kept = conn.execute(sa.text("SELECT method, values_json FROM calibrations")).all()
+    dc = {m.method: m for m in here.multivariate}["domain_classifier"]
+    assert [(k.method, json.loads(k.values_json)) for k in kept] == [("domain_classifier", list(dc.reference_chunks))]
 
 
 def test_checks_sent_for_other_features_are_computed_here(flipped):
@@ -207,5 +218,28 @@ def test_checks_sent_for_other_features_are_computed_here(flipped):
     stale.set_exception(AssertionError("the child's result must not be used"))
     bare = dataclasses.replace(check, multivariate=())
     redone = depth_checks(bare, current, reference=reference, spec=DatasetSpec(), seed=0,
-                          sent=SentChecks(("x1", "x2"), (), stale))
+                          sent=SentChecks(("x1", "x2"), (), None, stale))
     assert [m.to_dict() for m in redone.multivariate] == [m.to_dict() for m in check.multivariate]
+
+
+def test_the_reference_calibration_is_kept_in_the_store_and_reused(flipped, tmp_path, monkeypatch):
+    from monitors import Store
+
+    reference, current, uncached = flipped
+    calls = []
+    real = DomainClassifierDrift._calibrate
+    monkeypatch.setattr(DomainClassifierDrift, "_calibrate", lambda self, n: calls.append(n) or real(self, n))
+    store = Store(f"sqlite:///{tmp_path / 'm.db'}")
+
+    def check(ref, cur, options=None):
+        return run_check(cur, reference=ref, spec=DatasetSpec(), seed=0, options=options, calibrations=store)
+
+    first, again = check(reference, current), check(reference, current.iloc[::-1])
+    assert len(calls) == 1  # the second check against the same reference fitted no reference chunk
+    dc = [{m.method: m for m in c.multivariate}["domain_classifier"] for c in (uncached, first, again)]
+    assert dc[0].to_dict() == dc[1].to_dict()  # keeping it changes nothing
+    assert dc[2].reference_chunks == dc[0].reference_chunks and dc[2].threshold == dc[0].threshold
+    # another reference, or another number of chunks, is calibrated anew
+    check(reference.assign(x3=reference["x3"] + 1e-9), current)
+    check(reference, current, {"multivariate": {"domain_classifier": {"n_chunks": 3}}})
+    assert len(calls) == 3

@@ -20,11 +20,11 @@ from .conftest import FakeClock, make_drift
 
 def test_fresh_store_is_at_the_current_schema_version(store_url):
     store = Store(store_url)
-    assert store.schema_version() == SCHEMA_VERSION == 2
+    assert store.schema_version() == SCHEMA_VERSION == 3
     with store.engine.connect() as conn:
         names = set(sa.inspect(conn).get_table_names())
     assert {"runs", "column_results", "signals", "alerts", "rule_state", "events", "outbox",
-            "delivery_attempts", "endpoints", "rai_monitor_schema"} <= names
+            "delivery_attempts", "endpoints", "calibrations", "rai_monitor_schema"} <= names
 
 
 def test_migration_from_version_1_keeps_the_data(store_url):
@@ -45,12 +45,21 @@ def test_migration_from_version_1_keeps_the_data(store_url):
     with pytest.raises(ConfigError, match="schema version 1"):
         Store(store_url, migrate=False)
     migrated = Store(store_url)
-    assert migrated.schema_version() == 2
+    assert migrated.schema_version() == 3
     (run,) = migrated.history()
     assert run["window"] == "w0" and run["duration"] is None
     with migrated.engine.connect() as conn:
         versions = [r.version for r in conn.execute(sa.text("SELECT version FROM rai_monitor_schema ORDER BY version"))]
-    assert versions == [1, 2]
+    assert versions == [1, 2, 3]
+
+
+def test_calibrations_are_kept_by_key_and_the_first_saved_stays(store_url):
+    store = Store(store_url)
+    assert store.calibration("k" * 64) is None
+    store.save_calibration("k" * 64, "domain_classifier", [0.5012, 0.4987])
+    store.save_calibration("k" * 64, "domain_classifier", [0.9, 0.9])  # another process, the same key: kept as is
+    assert Store(store_url).calibration("k" * 64) == [0.5012, 0.4987]
+    assert store.calibration("j" * 64) is None
 
 
 def test_concurrent_claims_of_one_window_give_it_to_exactly_one(store_url):
