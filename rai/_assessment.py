@@ -177,7 +177,7 @@ def assess(
     provenance: dict[str, Any] | None = None,
     on_step: Callable[[str], None] | None = None,
     on_roles: Callable[[ColumnRoles], None] | None = None,
-    apart: bool = False,
+    apart: Any = False,
 ) -> Assessment:
     """Validate the inputs, run the analyzers and return an ``Assessment``.
 
@@ -211,6 +211,8 @@ def assess(
         Compute the analyzers that allow it (causal) in a child process while the others run
         here, when a core is free for it (``rai._apart``; the CLI does). The results are the
         same; off by default, since a child process sees none of this one's changes to modules.
+        A ``rai._apart.Child`` started earlier (importing while the caller prepared the inputs)
+        is used instead of a new one; it is closed when the assessment ends.
 
     Notes
     -----
@@ -230,7 +232,7 @@ def _assess(data: pd.DataFrame, *, spec: DatasetSpec, reference: pd.DataFrame | 
             analyzers: list[Any] | None, seed: int, options: dict[str, dict[str, Any]] | None,
             model_card: dict[str, Any] | None, provenance: dict[str, Any] | None,
             on_step: Callable[[str], None] | None, on_roles: Callable[[ColumnRoles], None] | None,
-            apart: bool) -> Assessment:
+            apart: Any) -> Assessment:
     from rai.analyzers import default_analyzers
 
     adapter = _as_adapter(model)
@@ -238,7 +240,7 @@ def _assess(data: pd.DataFrame, *, spec: DatasetSpec, reference: pd.DataFrame | 
         analyzers = default_analyzers(options=options, model=adapter, seed=seed)
     with contextlib.ExitStack() as stack:
         # a child for the analyzers computed apart imports its libraries while the inputs are prepared
-        child = _early_child(analyzers, stack) if apart else None
+        child = _early_child(analyzers, stack, None if apart is True else apart) if apart else None
         data, spec, reference, cur_valid, ref_valid, awaiting = _prepare(data, spec, reference, adapter)
         roles = describe_roles(cur_valid, spec=spec, awaiting_labels=awaiting)
         if on_roles is not None:
@@ -313,14 +315,19 @@ def _prepare(data: pd.DataFrame, spec: DatasetSpec, reference: pd.DataFrame | No
     return data, spec, reference, cur_valid, ref_valid, awaiting
 
 
-def _early_child(analyzers: list[Any], stack: contextlib.ExitStack) -> Any:
-    """A child process importing what the analyzers computed apart need, or ``None`` (none of them,
-    or no free core). It is stopped when the assessment ends, if it still runs."""
+def _early_child(analyzers: list[Any], stack: contextlib.ExitStack, started: Any = None) -> Any:
+    """A child process importing what the analyzers computed apart need (``started``, a ``Child``
+    the caller started earlier, or a new one), or ``None`` (none of them, or no free core). It is
+    stopped when the assessment ends, if it still runs."""
     from rai._apart import Child
     from rai._threads import free_cores, limit_threads
 
     apart = [a for a in analyzers if getattr(a, "runs_apart", False)]
-    child = Child.start([m for a in apart for m in a.apart_imports]) if apart else None
+    if not apart:
+        if started is not None:
+            started.close()
+        return None
+    child = started if started is not None else Child.start([m for a in apart for m in a.apart_imports])
     if child is not None:
         stack.callback(child.close)
         # this process's thread pools leave the child its core from now on: OpenMP threads that

@@ -16,7 +16,7 @@ __all__ = ["assess_files"]
 
 
 def assess_files(config: Config, *, on_step: Callable[[str], None] | None = None,
-                 on_roles: Callable[[Any], None] | None = None, apart: bool = False) -> Assessment:
+                 on_roles: Callable[[Any], None] | None = None, apart: Any = False) -> Assessment:
     """Run ``assess`` on the files a config names, with file hashes in the provenance.
 
     ``on_step``, ``on_roles`` and ``apart`` are passed on to ``assess`` (progress, the column

@@ -100,3 +100,31 @@ def test_a_child_sent_nothing_or_given_up_on_is_stopped(two_free_cores):
     future = busy.submit(time.sleep, 600)
     busy.close()  # the assessment ended (say, another analyzer failed) while it worked
     assert busy._proc.wait(timeout=60) != 0 and future.result(timeout=60) is None
+
+
+def test_a_child_started_by_the_caller_is_the_one_used_and_stopped(two_free_cores, monkeypatch):
+    pytest.importorskip("econml")
+    from rai.analyzers._causal import CausalAnalyzer
+
+    rng = np.random.default_rng(1)
+    n = 600
+    df = pd.DataFrame({"x": rng.normal(size=n), "t": rng.choice(["no", "yes"], n)})
+    df["y"] = df.x + (df.t == "yes") + rng.normal(size=n)
+    causal = CausalAnalyzer(treatments=[{"column": "t", "control": "no"}], refute=False)
+    here = assess(df, spec=DatasetSpec(target="y"), analyzers=[causal]).results.causal
+    early = apart.Child.start(list(CausalAnalyzer.apart_imports))  # as `rai demo` starts it, before its own imports
+
+    def no_other(*_args, **_kwargs):
+        raise AssertionError("a second child was started")
+
+    monkeypatch.setattr(apart.Child, "start", no_other)
+    away = assess(df, spec=DatasetSpec(target="y"), analyzers=[causal], apart=early).results.causal
+    assert away.to_dict() == here.to_dict()
+    assert early._proc.poll() is not None  # it computed the analysis and ended
+
+
+def test_the_demo_starts_the_child_with_what_the_causal_analysis_imports():
+    from rai.analyzers._causal import CausalAnalyzer
+    from rai.cli._demo import CAUSAL_IMPORTS
+
+    assert CAUSAL_IMPORTS == CausalAnalyzer.apart_imports
