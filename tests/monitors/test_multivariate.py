@@ -73,6 +73,7 @@ def test_a_random_split_of_the_reference_does_not_fire(seed):
     for m in check.multivariate:
         assert not m.drifted, (m.method, m.statistic, m.threshold)
         assert check.signals[f"multivariate.{m.method}.drifted"] == 0.0
+        assert m.top_features == ()  # nothing separates the sides: no feature is named for it
 
 
 def test_options_choose_methods_and_bad_ones_are_named():
