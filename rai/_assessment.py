@@ -345,6 +345,9 @@ def _start_apart(analyzers: list[Any], cur_valid: ValidatedData, ref_valid: Vali
     futures = {}
     for analyzer in analyzers:
         if getattr(analyzer, "runs_apart", False) and not _unmet_need(analyzer, cur_valid, ref_valid, adapter, awaiting):
+            check = getattr(analyzer, "check_inputs", None)
+            if check is not None:  # a wrong column reported now, not once the other analyzers are done
+                check(cur_valid)
             future = start_apart(analyzer, cur_valid, child)
             child = None  # used (or closed, when the inputs could not be sent)
             if future is not None:

@@ -128,3 +128,17 @@ def test_the_demo_starts_the_child_with_what_the_causal_analysis_imports():
     from rai.cli._demo import CAUSAL_IMPORTS
 
     assert CAUSAL_IMPORTS == CausalAnalyzer.apart_imports
+
+
+def test_a_wrong_treatment_is_reported_before_any_work_starts(two_free_cores, monkeypatch):
+    from rai._exceptions import DataContractError
+    from rai.analyzers._causal import CausalAnalyzer
+
+    def never(*_args, **_kwargs):
+        raise AssertionError("the work was sent to a child")
+
+    monkeypatch.setattr(apart, "start_apart", never)
+    df = pd.DataFrame({"x": np.arange(200.0), "y": np.arange(200.0) % 2})
+    causal = CausalAnalyzer(treatments=["nope"])
+    with pytest.raises(DataContractError, match="'nope' is not a feature of the data"):
+        assess(df, spec=DatasetSpec(target="y"), analyzers=[causal], apart=True)

@@ -135,13 +135,14 @@ class CausalAnalyzer(Analyzer):
 
     # ---------------------------------------------------------------------------------- compute
 
-    def compute(self, data: ValidatedData) -> CausalResult:
+    def check_inputs(self, data: ValidatedData) -> tuple[list[Treatment], str, list[str]]:
+        """The treatments, the outcome and the heterogeneity features, checked against ``data``.
+
+        Cheap: ``assess`` calls it before the fits start in a child process, so a wrong column
+        is reported at once, not after the other analyzers ran.
+        """
         self._check_params()
         treatments = parse_treatments(self.treatments)
-        try:
-            import econml  # noqa: F401
-        except ImportError as exc:
-            raise UnsupportedError(INSTALL_HINT) from exc
         frame = data.frame
         outcome = self.outcome or data.spec.target
         if outcome not in frame.columns:
@@ -158,7 +159,15 @@ class CausalAnalyzer(Analyzer):
         if missing:
             raise DataContractError(f"The 'heterogeneity' parameter of {_OWNER} names {missing!r}, not in the data; "
                                     f"columns: {list(frame.columns)!r}.")
+        return treatments, outcome, hetero
 
+    def compute(self, data: ValidatedData) -> CausalResult:
+        treatments, outcome, hetero = self.check_inputs(data)
+        try:
+            import econml  # noqa: F401
+        except ImportError as exc:
+            raise UnsupportedError(INSTALL_HINT) from exc
+        frame = data.frame
         rng = np.random.default_rng(self.seed)
         y_all, binary, positive = outcome_values(frame[outcome], data, outcome)
         keep = ~pd.isna(y_all)
