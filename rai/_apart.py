@@ -128,3 +128,7 @@ def _child_main(preload: list[str]) -> None:
         out = pickle.dumps(("error", RuntimeError(f"{type(outcome[1]).__name__}: {outcome[1]}")), protocol=5)
     with os.fdopen(result_fd, "wb") as fh:
         fh.write(out)
+    # done: skip the interpreter's teardown (unloading scikit-learn, EconML, their thread pools),
+    # which the parent would wait for; nothing here holds files or temporary folders to clean up
+    sys.stderr.flush()
+    os._exit(0)
