@@ -1,3 +1,3 @@
-from rai.cli import main
+from rai.cli import run
 
-main()
+run()
