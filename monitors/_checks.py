@@ -191,7 +191,7 @@ def run_check(
     attribution drift is computed too (``options["attribution"]``: ``n_rows``).
     ``current_sha256`` is the hash recorded for the batch (e.g. of the file it was read from);
     by default the table's content is hashed. ``child``, a ``rai._apart.Child`` started early
-    (``monitors._depth.multivariate_child``), computes the multivariate checks while the
+    (as ``rai monitor run`` starts it), computes the multivariate checks while the
     analyzers run here; the caller closes it. ``calibrations`` (the monitor's ``Store``) keeps what
     the multivariate detectors measure on the reference alone, reused by later checks against it.
     """

@@ -147,7 +147,8 @@ class Monitor:
         ``compute`` replaces the analyzers (for tests and for callers that already hold
         the results); by default ``run_check`` runs the toolkit's analyzers. ``current_sha256``
         (the batch file's hash) spares hashing the table again. ``child``: a process started early
-        for the multivariate checks (``monitors._depth.multivariate_child``), closed by the caller.
+        for the multivariate checks (``rai._apart.Child.start``, as ``rai monitor run`` does),
+        closed by the caller.
         """
         run_id = self.store.claim_window(self.config.name, window)
         if run_id is None:
