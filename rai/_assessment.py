@@ -12,7 +12,7 @@ import contextlib
 import dataclasses
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -178,6 +178,7 @@ def assess(
     on_step: Callable[[str], None] | None = None,
     on_roles: Callable[[ColumnRoles], None] | None = None,
     apart: Any = False,
+    early: dict[str, tuple[Any, Any]] | None = None,
 ) -> Assessment:
     """Validate the inputs, run the analyzers and return an ``Assessment``.
 
@@ -213,6 +214,9 @@ def assess(
         same; off by default, since a child process sees none of this one's changes to modules.
         A ``rai._apart.Child`` started earlier (importing while the caller prepared the inputs)
         is used instead of a new one; it is closed when the assessment ends.
+    early:
+        Analyzers already computing apart (``start_early``), by name: the analyzer as sent and
+        the future of its result; used for the analyzer configured alike.
 
     Notes
     -----
@@ -225,14 +229,14 @@ def assess(
     with limit_threads():
         return _assess(data, spec=spec, reference=reference, model=model, analyzers=analyzers, seed=seed,
                        options=options, model_card=model_card, provenance=provenance, on_step=on_step,
-                       on_roles=on_roles, apart=apart)
+                       on_roles=on_roles, apart=apart, early=early or {})
 
 
 def _assess(data: pd.DataFrame, *, spec: DatasetSpec, reference: pd.DataFrame | None, model: Any,
             analyzers: list[Any] | None, seed: int, options: dict[str, dict[str, Any]] | None,
             model_card: dict[str, Any] | None, provenance: dict[str, Any] | None,
             on_step: Callable[[str], None] | None, on_roles: Callable[[ColumnRoles], None] | None,
-            apart: Any) -> Assessment:
+            apart: Any, early: dict[str, tuple[Any, Any]]) -> Assessment:
     from rai.analyzers import default_analyzers
 
     adapter = _as_adapter(model)
@@ -247,7 +251,7 @@ def _assess(data: pd.DataFrame, *, spec: DatasetSpec, reference: pd.DataFrame | 
             on_roles(roles)
         else:  # nobody shows them: the log does
             log_role_warnings(roles)
-        children = _start_apart(analyzers, cur_valid, ref_valid, adapter, awaiting, child) if child else {}
+        children = _start_apart(analyzers, cur_valid, ref_valid, adapter, awaiting, child, early) if child else {}
         slots, notes = _run_analyzers(analyzers, cur_valid, ref_valid, adapter, awaiting, children, on_step)
 
     prov_fields = dict(provenance or {})
@@ -337,14 +341,20 @@ def _early_child(analyzers: list[Any], stack: contextlib.ExitStack, started: Any
 
 
 def _start_apart(analyzers: list[Any], cur_valid: ValidatedData, ref_valid: ValidatedData | None, adapter: Any,
-                 awaiting: tuple[str, ...], child: Any) -> dict[str, Any]:
-    """The futures of the analyzers computed apart (``rai._apart``), by name: the first in the child
-    started early, any other in a new one."""
+                 awaiting: tuple[str, ...], child: Any, early: dict[str, tuple[Any, Any]]) -> dict[str, Any]:
+    """The futures of the analyzers computed apart (``rai._apart``), by name: those sent earlier
+    (``early``) when configured alike, the first other in the child started early, any other in a
+    new one."""
     from rai._apart import start_apart
 
     futures = {}
     for analyzer in analyzers:
         if getattr(analyzer, "runs_apart", False) and not _unmet_need(analyzer, cur_valid, ref_valid, adapter, awaiting):
+            sent, future = early.get(analyzer.name, (None, None))
+            if future is not None and vars(sent) == vars(analyzer):
+                futures[analyzer.name] = future
+                child = None  # it computes that one
+                continue
             check = getattr(analyzer, "check_inputs", None)
             if check is not None:  # a wrong column reported now, not once the other analyzers are done
                 check(cur_valid)
@@ -353,6 +363,38 @@ def _start_apart(analyzers: list[Any], cur_valid: ValidatedData, ref_valid: Vali
             if future is not None:
                 futures[analyzer.name] = future
     return futures
+
+
+def start_early(child: Any, *, spec: DatasetSpec, options: dict[str, dict[str, Any]] | None, seed: int,
+                data: pd.DataFrame, reference: pd.DataFrame | None = None,
+                enabled: Sequence[str] | None = None) -> dict[str, tuple[Any, Any]]:
+    """Send ``child`` the analyzers computed apart that need no model, before there is one.
+
+    ``rai demo`` starts the causal analysis this way while it trains its model. The result is
+    ``assess``'s ``early``: each analyzer as sent and the future of its result. ``assess`` checks
+    that it builds the same analyzer; the data must be the tables it is given, before the model's
+    outputs are added (analyzers that need no model do not read them).
+    """
+    from rai._apart import start_apart
+    from rai.analyzers import default_analyzers
+
+    analyzers = default_analyzers(options=options, enabled=enabled, seed=seed)
+    apart = [a for a in analyzers if getattr(a, "runs_apart", False) and not a.needs_model]
+    if not apart:
+        return {}
+    _, _, _, cur_valid, ref_valid, awaiting = _prepare(data, spec, reference, None)
+    out = {}
+    for analyzer in apart:
+        if _unmet_need(analyzer, cur_valid, ref_valid, None, awaiting):
+            continue
+        check = getattr(analyzer, "check_inputs", None)
+        if check is not None:
+            check(cur_valid)
+        future = start_apart(analyzer, cur_valid, child)
+        if future is not None:
+            out[analyzer.name] = (analyzer, future)
+        break  # one child, one analyzer
+    return out
 
 
 def _run_analyzers(analyzers: list[Any], cur_valid: ValidatedData, ref_valid: ValidatedData | None, adapter: Any,

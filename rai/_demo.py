@@ -61,8 +61,14 @@ def train_demo_model(train, *, seed: int = 0) -> Any:
     return model
 
 
-def write_demo_inputs(out: Path, *, seed: int = 0, step: Callable[[str], None] | None = None) -> Path:
-    """Write the demo's data, model and ``rai.yaml`` into ``out``; return the config path."""
+def write_demo_inputs(out: Path, *, seed: int = 0, step: Callable[[str], None] | None = None,
+                      before_training: Callable[[Path, Any, Any], None] | None = None) -> Path:
+    """Write the demo's data, model and ``rai.yaml`` into ``out``; return the config path.
+
+    ``before_training(config, test, reference)`` is called with the staged ``rai.yaml`` and the
+    two tables as written, before the model is trained (``rai demo`` starts the causal analysis
+    then: it needs no model).
+    """
     import skops.io as sio
 
     from rai._atomic import Outputs, claim_folder
@@ -74,14 +80,18 @@ def write_demo_inputs(out: Path, *, seed: int = 0, step: Callable[[str], None] |
     test = load_acs_employment(2018)
     with Outputs() as files:
         # the bundled files carry another model's outputs; this demo assesses its own model
+        tables = {}
         for name, frame in (("reference_2015.parquet", train), ("test_2018.parquet", test)):
-            own = frame.drop(columns=["prediction", "predicted_probability"])
+            own = tables[name] = frame.drop(columns=["prediction", "predicted_probability"])
             files.write(out / name, lambda p, own=own: own.to_parquet(p, index=False), what=name)
+        config = out / "rai.yaml"
+        staged = files.path(config, what="rai.yaml")
+        staged.write_text(_demo_config(config.name, seed), encoding="utf-8")
+        if before_training is not None:
+            before_training(staged, tables["test_2018.parquet"], tables["reference_2015.parquet"])
         step("training the demo model on 2015")
         model = train_demo_model(train, seed=seed)
         files.write(out / "model.skops", lambda p: sio.dump(model, p), what="model")
-        config = out / "rai.yaml"
-        files.text(config, _demo_config(config.name, seed), what="rai.yaml")
     return config
 
 

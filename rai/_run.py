@@ -16,11 +16,12 @@ __all__ = ["assess_files"]
 
 
 def assess_files(config: Config, *, on_step: Callable[[str], None] | None = None,
-                 on_roles: Callable[[Any], None] | None = None, apart: Any = False) -> Assessment:
+                 on_roles: Callable[[Any], None] | None = None, apart: Any = False,
+                 early: dict[str, tuple[Any, Any]] | None = None) -> Assessment:
     """Run ``assess`` on the files a config names, with file hashes in the provenance.
 
-    ``on_step``, ``on_roles`` and ``apart`` are passed on to ``assess`` (progress, the column
-    roles, and a child process for the causal analysis).
+    ``on_step``, ``on_roles``, ``apart`` and ``early`` are passed on to ``assess`` (progress, the
+    column roles, a child process for the causal analysis, work already sent to it).
     """
     if config.data_path is None:
         raise ConfigError("no data to assess: give --data FILE (or data.path in rai.yaml).")
@@ -63,4 +64,5 @@ def assess_files(config: Config, *, on_step: Callable[[str], None] | None = None
         on_step=on_step,
         on_roles=on_roles,
         apart=apart,
+        early=early,
     )

@@ -102,14 +102,19 @@ def test_a_child_sent_nothing_or_given_up_on_is_stopped(two_free_cores):
     assert busy._proc.wait(timeout=60) != 0 and future.result(timeout=60) is None
 
 
+def _treated(seed: int, n: int = 600) -> pd.DataFrame:
+    """A treatment t ("yes" adds 1 to y) and a confounder x."""
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({"x": rng.normal(size=n), "t": rng.choice(["no", "yes"], n)})
+    df["y"] = df.x + (df.t == "yes") + rng.normal(size=n)
+    return df
+
+
 def test_a_child_started_by_the_caller_is_the_one_used_and_stopped(two_free_cores, monkeypatch):
     pytest.importorskip("econml")
     from rai.analyzers._causal import CausalAnalyzer
 
-    rng = np.random.default_rng(1)
-    n = 600
-    df = pd.DataFrame({"x": rng.normal(size=n), "t": rng.choice(["no", "yes"], n)})
-    df["y"] = df.x + (df.t == "yes") + rng.normal(size=n)
+    df = _treated(seed=1)
     causal = CausalAnalyzer(treatments=[{"column": "t", "control": "no"}], refute=False)
     here = assess(df, spec=DatasetSpec(target="y"), analyzers=[causal]).results.causal
     early = apart.Child.start(list(CausalAnalyzer.apart_imports))  # as `rai demo` starts it, before its own imports
@@ -142,3 +147,35 @@ def test_a_wrong_treatment_is_reported_before_any_work_starts(two_free_cores, mo
     causal = CausalAnalyzer(treatments=["nope"])
     with pytest.raises(DataContractError, match="'nope' is not a feature of the data"):
         assess(df, spec=DatasetSpec(target="y"), analyzers=[causal], apart=True)
+
+
+def test_work_sent_early_is_used_when_the_analyzer_is_configured_alike(two_free_cores, monkeypatch):
+    pytest.importorskip("econml")
+    from rai._assessment import start_early
+
+    df = _treated(seed=2)
+    spec = DatasetSpec(target="y")
+    options = {"causal": {"treatments": [{"column": "t", "control": "no"}], "refute": False}}
+    here = assess(df, spec=spec, options=options).results.causal
+
+    # as `rai demo` does: the child gets the causal analysis before there is a model
+    child = apart.Child.start(["rai.analyzers._causal"])
+    early = start_early(child, spec=spec, options=options, seed=0, data=df)
+    assert list(early) == ["causal"]
+
+    def not_again(*_args, **_kwargs):
+        raise AssertionError("sent again")
+
+    real = apart.start_apart
+    monkeypatch.setattr(apart, "start_apart", not_again)
+    away = assess(df, spec=spec, options=options, apart=child, early=early).results.causal
+    assert away.to_dict() == here.to_dict()
+    assert child._proc.poll() is not None
+    monkeypatch.setattr(apart, "start_apart", real)
+
+    # configured otherwise (another seed): what was sent early is not used; this one is computed
+    stale = start_early(apart.Child.start(["rai.analyzers._causal"]), spec=spec, options=options, seed=0, data=df)
+    other = assess(df, spec=spec, options=options, seed=5, apart=True, early=stale).results.causal
+    assert other.seed == 5
+    assert other.to_dict() == assess(df, spec=spec, options=options, seed=5).results.causal.to_dict()
+    stale["causal"][1].result(timeout=120)  # its child finished the unused work and ended

@@ -57,10 +57,21 @@ def _demo(out_dir: Path, seed: int, quiet: bool, apart: object) -> tuple[object,
     from rai._run import assess_files
     from rai.cli._progress import Progress
 
+    early: dict = {}
+
+    def start_causal(staged_config: Path, test: object, reference: object) -> None:
+        """The causal analysis needs no model: sent to the child before the model is trained."""
+        from rai._assessment import start_early
+
+        config = load_config(staged_config)
+        early.update(start_early(apart, spec=config.spec, options=config.analyzers, seed=config.seed, data=test,
+                                 reference=reference, enabled=config.enabled))
+
     with Progress(quiet=quiet) as progress:
-        config_path = write_demo_inputs(out_dir, seed=seed, step=progress.step)
+        config_path = write_demo_inputs(out_dir, seed=seed, step=progress.step,
+                                        before_training=start_causal if apart is not True else None)
         config = load_config(config_path)
-        assessment = assess_files(config, on_step=progress.step, apart=apart)
+        assessment = assess_files(config, on_step=progress.step, apart=apart, early=early)
         progress.step("writing assessment.json")
         written = [assessment.save(out_dir / "assessment.json")]
         if importlib.util.find_spec("rai.report") is not None:
