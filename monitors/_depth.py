@@ -273,11 +273,8 @@ def depth_checks(result: Any, current: pd.DataFrame, *, reference: pd.DataFrame 
         if sent is not None and sent.features == tuple(features) and sent.categorical == tuple(categorical):
             from rai._apart import result_of
 
-            multivariate = result_of(sent.future, lambda: None)
-            if multivariate is None:  # the child died without a result
-                multivariate = here()
-            elif calibrations is not None:
-                sent.plan.keep(calibrations, multivariate)
+            multivariate = result_of(sent.future, sent.plan.run)  # the same plan run here if the child died
+            sent.plan.keep(calibrations, multivariate)
         else:
             multivariate = here()
     signals = dict(result.signals)

@@ -348,12 +348,13 @@ def _start_apart(analyzers: list[Any], cur_valid: ValidatedData, ref_valid: Vali
     from rai._apart import start_apart
 
     futures = {}
+    if early:  # the caller's child computes what was sent early: it takes no more work
+        child = None
     for analyzer in analyzers:
         if getattr(analyzer, "runs_apart", False) and not _unmet_need(analyzer, cur_valid, ref_valid, adapter, awaiting):
             sent, future = early.get(analyzer.name, (None, None))
             if future is not None and vars(sent) == vars(analyzer):
                 futures[analyzer.name] = future
-                child = None  # it computes that one
                 continue
             check = getattr(analyzer, "check_inputs", None)
             if check is not None:  # a wrong column reported now, not once the other analyzers are done
@@ -368,14 +369,14 @@ def _start_apart(analyzers: list[Any], cur_valid: ValidatedData, ref_valid: Vali
 def start_early(child: Any, *, spec: DatasetSpec, options: dict[str, dict[str, Any]] | None, seed: int,
                 data: pd.DataFrame, reference: pd.DataFrame | None = None,
                 enabled: Sequence[str] | None = None) -> dict[str, tuple[Any, Any]]:
-    """Send ``child`` the analyzers computed apart that need no model, before there is one.
+    """Send ``child`` the analyzers computed apart that need no model, before there is one (the
+    first in ``child``, any other in a new one, as ``assess`` would).
 
     ``rai demo`` starts the causal analysis this way while it trains its model. The result is
     ``assess``'s ``early``: each analyzer as sent and the future of its result. ``assess`` checks
     that it builds the same analyzer; the data must be the tables it is given, before the model's
     outputs are added (analyzers that need no model do not read them).
     """
-    from rai._apart import start_apart
     from rai.analyzers import default_analyzers
 
     analyzers = default_analyzers(options=options, enabled=enabled, seed=seed)
@@ -383,18 +384,8 @@ def start_early(child: Any, *, spec: DatasetSpec, options: dict[str, dict[str, A
     if not apart:
         return {}
     _, _, _, cur_valid, ref_valid, awaiting = _prepare(data, spec, reference, None)
-    out = {}
-    for analyzer in apart:
-        if _unmet_need(analyzer, cur_valid, ref_valid, None, awaiting):
-            continue
-        check = getattr(analyzer, "check_inputs", None)
-        if check is not None:
-            check(cur_valid)
-        future = start_apart(analyzer, cur_valid, child)
-        if future is not None:
-            out[analyzer.name] = (analyzer, future)
-        break  # one child, one analyzer
-    return out
+    futures = _start_apart(apart, cur_valid, ref_valid, None, awaiting, child, {})
+    return {a.name: (a, futures[a.name]) for a in apart if a.name in futures}
 
 
 def _run_analyzers(analyzers: list[Any], cur_valid: ValidatedData, ref_valid: ValidatedData | None, adapter: Any,

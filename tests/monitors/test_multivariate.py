@@ -244,3 +244,25 @@ def test_the_reference_calibration_is_kept_in_the_store_and_reused(flipped, tmp_
     check(reference.assign(x3=reference["x3"] + 1e-9), current)
     check(reference, current, {"multivariate": {"domain_classifier": {"n_chunks": 3}}})
     assert len(calls) == 3
+
+
+def test_checks_sent_to_a_child_that_died_are_computed_here_from_the_same_plan(flipped, monkeypatch):
+    from concurrent.futures import Future
+
+    import monitors._depth as depth
+    from monitors._depth import depth_checks, send_multivariate
+
+    class DeadChild:
+        def submit(self, *_args):
+            died = Future()
+            died.set_result(None)  # what Child's exchange gives when the process died without a result
+            return died
+
+    reference, current, check = flipped
+    sent = send_multivariate(DeadChild(), reference, current, features=FEATURES, categorical=["colour"],
+                             options=None, seed=0)
+    # the plan already drawn is run, not a new one planned
+    monkeypatch.setattr(depth, "_plan_multivariate", lambda *_a, **_k: pytest.fail("planned again"))
+    bare = dataclasses.replace(check, multivariate=())
+    redone = depth_checks(bare, current, reference=reference, spec=DatasetSpec(), seed=0, sent=sent)
+    assert [m.to_dict() for m in redone.multivariate] == [m.to_dict() for m in check.multivariate]
