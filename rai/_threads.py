@@ -5,11 +5,12 @@ wait (spinning) for cores other processes hold, so a step runs several times slo
 the cores actually free: training the demo model took 62 s at a load of 4 on 2 cores, against
 under 4 s idle.
 
-The cores busy with other work are measured, not guessed: on Linux, the CPU time the whole
-machine spent (``/proc/stat``) minus this process's own, over the time since the previous
-reading (the CLI takes the first as it starts; without one, over a short pause). The one-minute
-load average, the fallback elsewhere, lags a minute behind and counts this process's own work
-of the last minute.
+The cores busy with other work are measured, not guessed: on Linux, the CPU time spent on the
+CPUs this process may use (``/proc/stat``) minus this process's own, over the time since the
+previous reading (the CLI takes the first as it starts; without one, over a short pause). In a
+container with a CPU quota the cores are the quota's (``rai._cpu``), and the CPU time its other
+processes spent counts against it. The one-minute load average, the fallback elsewhere, lags a
+minute behind and counts this process's own work of the last minute.
 """
 
 from __future__ import annotations
@@ -26,11 +27,15 @@ __all__ = ["free_cores", "busy_cores", "start_measuring", "limit_threads", "sing
 
 T = TypeVar("T")
 
+#: (wall clock, CPU seconds spent on the CPUs this process may use, this process's CPU seconds,
+#: CPU seconds of the cgroup holding its quota or None)
+_Sample = tuple[float, float, float, "float | None"]
+
 #: Shortest window a reading is taken over: /proc/stat counts in ticks of 10 ms.
 MIN_WINDOW = 0.1
 
 _lock = threading.Lock()
-_previous: tuple[float, float, float] | None = None  # (wall, machine busy seconds, own CPU seconds)
+_previous: _Sample | None = None
 _last: float | None = None  # the cores busy at the previous reading
 
 
@@ -39,7 +44,10 @@ def free_cores(*, load: float | None = None, cores: int | None = None) -> int:
 
     ``load``, the cores busy with other work, is measured when not given (``busy_cores``).
     """
-    cores = cores or os.cpu_count() or 1
+    if cores is None:
+        from rai._cpu import usable_cores
+
+        cores = usable_cores()
     if load is None:
         load = busy_cores(cores)
         if load is None:
@@ -49,11 +57,18 @@ def free_cores(*, load: float | None = None, cores: int | None = None) -> int:
 
 
 def busy_cores(cores: int | None = None) -> float | None:
-    """Cores' worth of CPU used by other processes lately; ``None`` when it cannot be told."""
+    """Cores' worth of CPU used by other processes lately, out of the usable ones; ``None`` when it
+    cannot be told.
+
+    With a CPU quota, the quota's cores less the other processes of its cgroup, or the CPUs less
+    the other processes on them, whichever leaves fewer cores free.
+    """
     global _previous, _last
+    from rai._cpu import allowed_cpus, cpu_quota, usable_cores
+
     sample = _sample()
     if sample is None:
-        return _load_average(cores or os.cpu_count() or 1)
+        return _load_average(cores or usable_cores())
     with _lock:
         before = _previous
         if before is None or sample[0] - before[0] < MIN_WINDOW:
@@ -64,8 +79,17 @@ def busy_cores(cores: int | None = None) -> float | None:
             sample = _sample() or sample
         _previous = sample
         wall = sample[0] - before[0]
-        others = (sample[1] - before[1]) - (sample[2] - before[2])
-        _last = max(0.0, others / wall) if wall > 0 else 0.0
+        if wall <= 0:
+            _last = 0.0
+            return _last
+        own = sample[2] - before[2]
+        free = len(allowed_cpus()) - max(0.0, (sample[1] - before[1]) - own) / wall
+        quota = cpu_quota()
+        if quota is not None:
+            in_cgroup = None if sample[3] is None or before[3] is None else sample[3] - before[3]
+            others = 0.0 if in_cgroup is None else max(0.0, in_cgroup - own) / wall
+            free = min(free, quota[0] - others)
+        _last = max(0.0, usable_cores() - free)
         return _last
 
 
@@ -77,18 +101,24 @@ def start_measuring() -> None:
             _previous = _sample()
 
 
-def _sample() -> tuple[float, float, float] | None:
-    """(wall clock, CPU seconds of the whole machine, CPU seconds of this process) now."""
+def _sample() -> _Sample | None:
+    """(wall clock, CPU seconds spent on the CPUs this process may use, its own, its quota cgroup's) now."""
+    from rai._cpu import allowed_cpus, cgroup_usage, cpu_quota
+
+    allowed = {f"cpu{i}".encode() for i in allowed_cpus()}
     try:
         with open("/proc/stat", "rb") as fh:
-            ticks = [int(v) for v in fh.readline().split()[1:9]]
+            lines = [line.split() for line in fh if line.startswith(b"cpu") and not line.startswith(b"cpu ")]
         hz = os.sysconf("SC_CLK_TCK")
+        # user nice system [idle iowait] irq softirq steal: the time not spent idle
+        busy = sum(int(f[i]) for f in lines if f[0] in allowed for i in (1, 2, 3, 6, 7, 8) if i < len(f)) / hz
     except (OSError, ValueError, IndexError):
         return None
-    # user nice system [idle iowait] irq softirq steal: the time not spent idle
-    busy = sum(ticks[i] for i in (0, 1, 2, 5, 6, 7) if i < len(ticks)) / hz
+    if not lines:
+        return None
+    quota = cpu_quota()
     own = time.process_time()
-    return time.monotonic(), busy, own
+    return time.monotonic(), busy, own, None if quota is None else cgroup_usage(quota[1])
 
 
 def _load_average(cores: int) -> float | None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import os
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -273,7 +272,9 @@ class DriftAnalyzer(Analyzer):
             from rai._threads import free_cores
 
             return free_cores()
-        return min(self.n_jobs, os.cpu_count() or 1)
+        from rai._cpu import usable_cores
+
+        return min(self.n_jobs, usable_cores())
 
     def _compare(self, ref: _RefColumn, cur: Summary) -> _Row:
         r = ref.summary
