@@ -186,7 +186,11 @@ def _plan_multivariate(reference: pd.DataFrame, current: pd.DataFrame, *, featur
             continue
         key = detector.calibration_key(reference, len(current))
         known = calibrations.calibration(key)
-        if known:
+        if known is not None and len(known) != detector.n_chunks:
+            log.warning("the calibration kept under %s… holds %d AUCs, expected n_chunks=%d; calibrating anew",
+                        key[:12], len(known), detector.n_chunks)
+            known = None
+        if known is not None:
             detector.use_calibration(known)
         else:
             unsaved[detector.method] = key

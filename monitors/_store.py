@@ -523,19 +523,33 @@ class Store:
 
     # -- calibrations ---------------------------------------------------------------------
     def calibration(self, key: str) -> list[float] | None:
-        """The values kept under ``key`` (``save_calibration``), or ``None``."""
+        """The values kept under ``key`` (``save_calibration``), or ``None``; also ``None``, with a
+        warning, for a row that is not a list of AUCs (edited by hand): the check calibrates anew."""
         with self.engine.connect() as conn:
             raw = conn.execute(sa.select(calibrations.c.values_json).where(calibrations.c.key == key)).scalar_one_or_none()
-        return None if raw is None else [float(v) for v in json.loads(raw)]
+        if raw is None:
+            return None
+        values = _aucs(raw)
+        if values is None:
+            log.warning("the calibration kept under %s… is not a list of AUCs between 0 and 1 (%.60r); "
+                        "calibrating anew", key[:12], raw)
+        return values
 
     def save_calibration(self, key: str, method: str, values: Sequence[float]) -> None:
-        """Keep ``values`` under ``key``; a key already kept (by another process) is left as it is."""
+        """Keep ``values`` under ``key``. A key already kept (by another process) is left as it is,
+        unless its row is unreadable or holds another number of values: then it is replaced."""
+        values_json = json.dumps([float(v) for v in values])
         try:
             with self.engine.begin() as conn:
                 conn.execute(calibrations.insert().values(key=key, method=method, created_at=self.clock(),
-                                                          values_json=json.dumps([float(v) for v in values])))
-        except sa.exc.IntegrityError:  # the same key holds the same values
-            pass
+                                                          values_json=values_json))
+        except sa.exc.IntegrityError:  # the same key holds the same values, unless it was damaged
+            with self.engine.begin() as conn:
+                kept = _aucs(conn.execute(sa.select(calibrations.c.values_json)
+                                          .where(calibrations.c.key == key)).scalar_one_or_none())
+                if kept is None or len(kept) != len(values):
+                    conn.execute(calibrations.update().where(calibrations.c.key == key)
+                                 .values(method=method, created_at=self.clock(), values_json=values_json))
 
     # -- outbox ---------------------------------------------------------------------------
     def due_deliveries(self, now: float, limit: int = 100) -> list[Any]:
@@ -742,3 +756,19 @@ def _group(rows: Sequence[Any]) -> dict[int, list[dict[str, Any]]]:
     for r in rows:
         out.setdefault(r.run_id, []).append(dict(r._mapping))
     return out
+
+
+def _aucs(raw: str | None) -> list[float] | None:
+    """A kept calibration's values: a non-empty JSON list of numbers in [0, 1], else ``None``."""
+    import math
+
+    try:
+        values = json.loads(raw) if raw is not None else None
+    except ValueError:
+        return None
+    if not isinstance(values, list) or not values:
+        return None
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and 0 <= v <= 1
+               for v in values):
+        return None
+    return [float(v) for v in values]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import numpy as np
 import pandas as pd
@@ -244,6 +245,28 @@ def test_the_reference_calibration_is_kept_in_the_store_and_reused(flipped, tmp_
     check(reference.assign(x3=reference["x3"] + 1e-9), current)
     check(reference, current, {"multivariate": {"domain_classifier": {"n_chunks": 3}}})
     assert len(calls) == 3
+
+
+def test_a_kept_calibration_of_the_wrong_length_is_calibrated_anew(flipped, tmp_path, monkeypatch, caplog):
+    import sqlalchemy as sa
+
+    from monitors import Store
+
+    reference, current, uncached = flipped
+    store = Store(f"sqlite:///{tmp_path / 'm.db'}")
+    run_check(current, reference=reference, spec=DatasetSpec(), seed=0, calibrations=store)
+    with store.engine.begin() as conn:  # one AUC dropped by hand
+        conn.execute(sa.text("UPDATE calibrations SET values_json = '[0.5]'"))
+    calls = []
+    real = DomainClassifierDrift._calibrate
+    monkeypatch.setattr(DomainClassifierDrift, "_calibrate", lambda self, n: calls.append(n) or real(self, n))
+    again = run_check(current, reference=reference, spec=DatasetSpec(), seed=0, calibrations=store)
+    assert len(calls) == 1 and "holds 1 AUCs, expected n_chunks=4" in caplog.text
+    dc = [{m.method: m for m in c.multivariate}["domain_classifier"] for c in (uncached, again)]
+    assert dc[0].to_dict() == dc[1].to_dict()
+    with store.engine.connect() as conn:  # and the row is whole again
+        kept = conn.execute(sa.text("SELECT values_json FROM calibrations")).scalar_one()
+    assert len(json.loads(kept)) == 4
 
 
 def test_checks_sent_to_a_child_that_died_are_computed_here_from_the_same_plan(flipped, monkeypatch):

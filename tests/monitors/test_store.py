@@ -62,6 +62,26 @@ def test_calibrations_are_kept_by_key_and_the_first_saved_stays(store_url):
     assert store.calibration("j" * 64) is None
 
 
+@pytest.mark.parametrize("damaged", ["not json", '{"a": 1}', "[]", '[0.5, "x"]', "[0.5, 1.7]", "[NaN, 0.5]", "[true, 0.5]"])
+def test_a_damaged_calibration_row_is_not_used_and_is_replaced(store_url, damaged, caplog):
+    store = Store(store_url)
+    key = "d" * 64
+    store.save_calibration(key, "domain_classifier", [0.51, 0.49])
+    with store.engine.begin() as conn:  # edited by hand
+        conn.execute(sa.text("UPDATE calibrations SET values_json = :v WHERE key = :k"), {"v": damaged, "k": key})
+    assert store.calibration(key) is None
+    assert "not a list of AUCs" in caplog.text and "calibrating anew" in caplog.text
+    store.save_calibration(key, "domain_classifier", [0.52, 0.48])  # the check's new calibration replaces it
+    assert store.calibration(key) == [0.52, 0.48]
+
+
+def test_a_calibration_row_with_another_number_of_values_is_replaced(store_url):
+    store = Store(store_url)
+    store.save_calibration("e" * 64, "domain_classifier", [0.51])
+    store.save_calibration("e" * 64, "domain_classifier", [0.52, 0.48])
+    assert store.calibration("e" * 64) == [0.52, 0.48]
+
+
 def test_concurrent_claims_of_one_window_give_it_to_exactly_one(store_url):
     Store(store_url)  # migrate once
     results: list[int | None] = []
