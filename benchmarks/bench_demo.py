@@ -1,6 +1,6 @@
 """Time `rai demo` as a new user runs it: a fresh process in an empty folder, idle and beside a busy core.
 
-    python benchmarks/bench_demo.py [--runs 3]
+    python benchmarks/bench_demo.py [--runs 3] [--python PYTHON]
 
 Each run starts ``python -m rai.cli demo`` in a new empty folder and times the whole process
 (wall, CPU = user + system, peak RSS from ``os.wait4``), first with nothing else started, then
@@ -9,6 +9,14 @@ demo's thread pools should shrink to the free core, not fight the spinner). The 
 progress lines (one per step, with its time) of the last run of each kind are printed, so the
 figures say where the time goes. The load average is printed with every row: compare runs from
 one call, not absolute times across machines.
+
+By default the demo runs from this checkout with this interpreter, whose environment holds the
+test extras too (PySpark, IPython, MLflow: shap's import loads some of them). ``--python`` runs the
+``rai`` installed with another interpreter instead, such as a fresh virtualenv with what the
+README's first command installs::
+
+    python -m venv /tmp/user && /tmp/user/bin/pip install . && \
+        python benchmarks/bench_demo.py --python /tmp/user/bin/python
 """
 
 from __future__ import annotations
@@ -26,10 +34,10 @@ from bench_commands import checkout_env, timed  # the same whole-process timing 
 SPIN = "import time\nprint('spinning', flush=True)\nwhile True: pass"
 
 
-def run_demo(env: dict[str, str]) -> tuple[float, float, float, str]:
+def run_demo(env: dict[str, str], python: str) -> tuple[float, float, float, str]:
     """(wall s, CPU s, peak RSS MB, progress lines) of one `rai demo` in a fresh folder."""
     with tempfile.TemporaryDirectory() as folder:
-        wall, cpu, peak, code, err = timed([sys.executable, "-m", "rai.cli", "demo"], env, Path(folder))
+        wall, cpu, peak, code, err = timed([python, "-m", "rai.cli", "demo"], env, Path(folder))
     if code != 0:
         sys.exit(f"rai demo failed:\n{err[-2000:]}")
     return wall, cpu, peak, err
@@ -38,8 +46,15 @@ def run_demo(env: dict[str, str]) -> tuple[float, float, float, str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--python", help="an interpreter with rai installed (default: this one, on this checkout)")
     args = parser.parse_args()
-    env = checkout_env()
+    if args.python is None:
+        env, python = checkout_env(), sys.executable
+    else:  # its own installed rai, not this checkout
+        env, python = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}, args.python
+        where = subprocess.run([python, "-c", "import rai; print(rai.__file__)"], env=env, cwd=tempfile.gettempdir(),
+                               capture_output=True, text=True, check=True).stdout.strip()
+        print(f"rai from {where}")
 
     print(f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f} at the start")
     print("\n| case | wall min | wall median | wall max | CPU median | peak RSS | load |\n|---|---:|---:|---:|---:|---:|---:|")
@@ -51,7 +66,7 @@ def main() -> None:
             spinner = subprocess.Popen([sys.executable, "-c", SPIN], stdout=subprocess.PIPE, text=True)
             spinner.stdout.readline()  # it spins from here on
         try:
-            runs = [run_demo(env) for _ in range(args.runs)]
+            runs = [run_demo(env, python) for _ in range(args.runs)]
         finally:
             if spinner is not None:
                 spinner.kill()
