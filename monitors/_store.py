@@ -760,15 +760,16 @@ def _group(rows: Sequence[Any]) -> dict[int, list[dict[str, Any]]]:
 
 def _aucs(raw: str | None) -> list[float] | None:
     """A kept calibration's values: a non-empty JSON list of numbers in [0, 1], else ``None``."""
-    import math
+    from rai._safe_json import load_json
 
+    if raw is None:
+        return None
     try:
-        values = json.loads(raw) if raw is not None else None
-    except ValueError:
+        values = load_json(raw, "a kept calibration")  # refuses NaN and infinities too
+    except ConfigError:
         return None
     if not isinstance(values, list) or not values:
         return None
-    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and 0 <= v <= 1
-               for v in values):
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1 for v in values):
         return None
     return [float(v) for v in values]
